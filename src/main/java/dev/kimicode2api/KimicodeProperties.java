@@ -1,0 +1,28 @@
+package dev.kimicode2api;
+
+import java.util.List;
+
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.NotEmpty;
+import jakarta.validation.constraints.NotNull;
+
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.util.unit.DataSize;
+import org.springframework.validation.annotation.Validated;
+
+/**
+ * The gateway's own settings under {@code kimicode.*}; per-route settings live in each route's metadata.
+ */
+@Validated
+@ConfigurationProperties("kimicode")
+public record KimicodeProperties(@NotNull @DefaultValue("32MB") DataSize maxRequestSize, @Valid @DefaultValue Cors cors) {
+
+	/** CORS for browser chat UIs: any origin by default, never credentials (the API key is a header, not a cookie). */
+	public record Cors(@NotEmpty @DefaultValue("*") List<String> allowedOrigins,
+			@NotEmpty @DefaultValue("*") List<String> allowedHeaders,
+			@DefaultValue({ "Retry-After", "X-Request-Id" }) List<String> exposedHeaders,
+			@DefaultValue("3600") long maxAgeSeconds) {
+	}
+
+}

@@ -1,0 +1,168 @@
+package dev.kimicode2api.errors;
+
+import java.net.ConnectException;
+import java.net.UnknownHostException;
+import java.nio.channels.ClosedChannelException;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeoutException;
+
+import io.netty.channel.ConnectTimeoutException;
+import io.netty.handler.timeout.ReadTimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.netty.http.client.PrematureCloseException;
+
+import org.springframework.boot.webflux.error.ErrorWebExceptionHandler;
+import org.springframework.cloud.gateway.route.RouteLocator;
+import org.springframework.core.Ordered;
+import org.springframework.core.annotation.Order;
+import org.springframework.core.io.buffer.DataBufferLimitException;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpMethod;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.HttpStatusCode;
+import org.springframework.http.MediaType;
+import org.springframework.http.server.reactive.ServerHttpResponse;
+import org.springframework.stereotype.Component;
+import org.springframework.web.server.MethodNotAllowedException;
+import org.springframework.web.server.ResponseStatusException;
+import org.springframework.web.server.ServerWebExchange;
+import org.springframework.web.server.ServerWebInputException;
+
+import dev.kimicode2api.rewrite.InvalidBodyException;
+
+/**
+ * Turns every failure into an OpenAI-shaped JSON error (never a whitelabel page or a stack trace): client mistakes
+ * are 4xx {@code invalid_request_error}, failures to reach or hear from the upstream are 502/504
+ * {@code proxy_error}. A path that a route serves with another method is a 405, derived from the routes themselves.
+ */
+@Component
+@Order(-2) // before Spring Boot's default handler
+public class GatewayErrorWebExceptionHandler implements ErrorWebExceptionHandler {
+
+	private static final Logger log = LoggerFactory.getLogger(GatewayErrorWebExceptionHandler.class);
+
+	private static final List<HttpMethod> PROBED = List.of(HttpMethod.GET, HttpMethod.POST, HttpMethod.PUT,
+			HttpMethod.PATCH, HttpMethod.DELETE);
+
+	private final RouteLocator routes;
+
+	public GatewayErrorWebExceptionHandler(RouteLocator routes) {
+		this.routes = routes;
+	}
+
+	@Override
+	public Mono<Void> handle(ServerWebExchange exchange, Throwable error) {
+		ServerHttpResponse response = exchange.getResponse();
+		if (response.isCommitted()) {
+			// Mid-stream: the status is gone, so end the connection and let the client see a truncated stream.
+			log.debug("Error after the response was committed on {}: {}", exchange.getRequest().getPath(),
+					error.toString());
+			return Mono.error(error);
+		}
+		if (error instanceof ResponseStatusException status && status.getStatusCode().value() == 404
+				&& (status.getReason() == null || status.getReason().equals("No matching handler"))) {
+			return allowedMethods(exchange).flatMap(allowed -> {
+				if (allowed.isEmpty()) {
+					return write(exchange, HttpStatus.NOT_FOUND, OpenAiError.INVALID_REQUEST,
+							"Unknown path: " + exchange.getRequest().getMethod() + " "
+									+ exchange.getRequest().getPath().value());
+				}
+				response.getHeaders().setAllow(allowed);
+				return write(exchange, HttpStatus.METHOD_NOT_ALLOWED, OpenAiError.INVALID_REQUEST,
+						"Method " + exchange.getRequest().getMethod() + " is not allowed on "
+								+ exchange.getRequest().getPath().value() + "; use " + allowed);
+			});
+		}
+		Failure failure = classify(error);
+		if (failure.status().is5xxServerError()) {
+			log.warn("{} {} failed: {} {}", exchange.getRequest().getMethod(), exchange.getRequest().getPath(),
+					failure.status().value(), failure.message());
+		}
+		if (error instanceof MethodNotAllowedException notAllowed) {
+			response.getHeaders().setAllow(notAllowed.getSupportedMethods());
+		}
+		return write(exchange, failure.status(), failure.type(), failure.message());
+	}
+
+	record Failure(HttpStatusCode status, String type, String message) {
+	}
+
+	static Failure classify(Throwable error) {
+		Throwable cause = rootCause(error);
+		if (error instanceof InvalidBodyException || cause instanceof InvalidBodyException) {
+			return new Failure(HttpStatus.BAD_REQUEST, OpenAiError.INVALID_REQUEST, cause.getMessage());
+		}
+		if (cause instanceof DataBufferLimitException) {
+			return new Failure(HttpStatus.CONTENT_TOO_LARGE, OpenAiError.INVALID_REQUEST,
+					"The request body is larger than this gateway accepts (kimicode.max-request-size)");
+		}
+		if (cause instanceof ConnectTimeoutException) {
+			return new Failure(HttpStatus.BAD_GATEWAY, OpenAiError.PROXY, "Upstream connect timed out");
+		}
+		if (cause instanceof ConnectException) {
+			return new Failure(HttpStatus.BAD_GATEWAY, OpenAiError.PROXY,
+					"Upstream unreachable: connection refused");
+		}
+		if (cause instanceof UnknownHostException) {
+			return new Failure(HttpStatus.BAD_GATEWAY, OpenAiError.PROXY, "Upstream host could not be resolved");
+		}
+		if (cause instanceof PrematureCloseException || cause instanceof ClosedChannelException
+				|| cause instanceof java.io.IOException && !(error instanceof ResponseStatusException)) {
+			return new Failure(HttpStatus.BAD_GATEWAY, OpenAiError.PROXY,
+					"Upstream closed the connection before responding");
+		}
+		if (cause instanceof TimeoutException || cause instanceof ReadTimeoutException
+				|| cause instanceof org.springframework.cloud.gateway.support.TimeoutException) {
+			return new Failure(HttpStatus.GATEWAY_TIMEOUT, OpenAiError.PROXY, "Upstream did not respond in time");
+		}
+		if (error instanceof ResponseStatusException status) {
+			HttpStatusCode code = status.getStatusCode();
+			if (code.value() == 504) {
+				return new Failure(code, OpenAiError.PROXY, "Upstream did not respond in time");
+			}
+			String reason = status.getReason();
+			if (error instanceof ServerWebInputException) {
+				reason = "Invalid request: " + (reason == null ? "unreadable body" : reason);
+			}
+			String message = reason != null ? reason : HttpStatus.valueOf(code.value()).getReasonPhrase();
+			return new Failure(code, code.is4xxClientError() ? OpenAiError.INVALID_REQUEST : OpenAiError.PROXY,
+					message);
+		}
+		return new Failure(HttpStatus.INTERNAL_SERVER_ERROR, OpenAiError.PROXY, "Internal gateway error");
+	}
+
+	private static Throwable rootCause(Throwable error) {
+		Throwable cause = error;
+		while (cause.getCause() != null && cause.getCause() != cause) {
+			cause = cause.getCause();
+		}
+		return cause;
+	}
+
+	/** The methods with which some route would have taken this path. */
+	private Mono<Set<HttpMethod>> allowedMethods(ServerWebExchange exchange) {
+		return Flux.fromIterable(PROBED)
+			.filterWhen(method -> {
+				ServerWebExchange probe = exchange.mutate().request(r -> r.method(method)).build();
+				return routes.getRoutes().filterWhen(route -> route.getPredicate().apply(probe)).hasElements();
+			})
+			.collect(() -> (Set<HttpMethod>) new LinkedHashSet<HttpMethod>(), Set::add)
+			.onErrorReturn(Set.of());
+	}
+
+	private static Mono<Void> write(ServerWebExchange exchange, HttpStatusCode status, String type, String message) {
+		ServerHttpResponse response = exchange.getResponse();
+		response.setStatusCode(status);
+		HttpHeaders headers = response.getHeaders();
+		headers.setContentType(MediaType.APPLICATION_JSON);
+		headers.remove(HttpHeaders.CONTENT_LENGTH);
+		byte[] body = OpenAiError.body(type, message);
+		return response.writeWith(Mono.fromSupplier(() -> response.bufferFactory().wrap(body)));
+	}
+
+}

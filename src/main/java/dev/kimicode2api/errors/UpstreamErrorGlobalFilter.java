@@ -1,0 +1,134 @@
+package dev.kimicode2api.errors;
+
+import java.nio.charset.StandardCharsets;
+
+import org.reactivestreams.Publisher;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.ObjectMapper;
+
+import org.springframework.cloud.gateway.filter.GatewayFilterChain;
+import org.springframework.cloud.gateway.filter.GlobalFilter;
+import org.springframework.cloud.gateway.filter.NettyWriteResponseFilter;
+import org.springframework.core.Ordered;
+import org.springframework.core.io.buffer.DataBuffer;
+import org.springframework.core.io.buffer.DataBufferUtils;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.HttpStatusCode;
+import org.springframework.http.MediaType;
+import org.springframework.http.server.reactive.ServerHttpResponse;
+import org.springframework.http.server.reactive.ServerHttpResponseDecorator;
+import org.springframework.stereotype.Component;
+import org.springframework.web.server.ServerWebExchange;
+
+/**
+ * An upstream error (status 400 and above) reaches the client with its status and headers ({@code Retry-After}
+ * included) and an OpenAI-shaped body: the upstream's own when it already is one, otherwise
+ * {@code {"error":{"message":…,"type":"upstream_error"}}} with the upstream's message where it gave one. Successful
+ * responses, streams above all, pass through untouched.
+ */
+@Component
+public class UpstreamErrorGlobalFilter implements GlobalFilter, Ordered {
+
+	/** Error bodies larger than this are not inspected, only summarised. */
+	private static final int MAX_ERROR_BODY = 64 * 1024;
+
+	private static final ObjectMapper JSON = new ObjectMapper();
+
+	@Override
+	public Mono<Void> filter(ServerWebExchange exchange, GatewayFilterChain chain) {
+		return chain.filter(exchange.mutate().response(new ErrorNormalizingResponse(exchange.getResponse())).build());
+	}
+
+	private static final class ErrorNormalizingResponse extends ServerHttpResponseDecorator {
+
+		ErrorNormalizingResponse(ServerHttpResponse delegate) {
+			super(delegate);
+		}
+
+		@Override
+		public Mono<Void> writeWith(Publisher<? extends DataBuffer> body) {
+			HttpStatusCode status = getStatusCode();
+			if (status == null || !status.isError()) {
+				return super.writeWith(body);
+			}
+			return DataBufferUtils.join(Flux.from(body), MAX_ERROR_BODY)
+				.map(joined -> {
+					try {
+						return joined.toString(StandardCharsets.UTF_8);
+					}
+					finally {
+						DataBufferUtils.release(joined);
+					}
+				})
+				.onErrorReturn("")
+				.defaultIfEmpty("")
+				.flatMap(text -> {
+					byte[] normalized = normalize(status, text);
+					HttpHeaders headers = getDelegate().getHeaders();
+					headers.setContentType(MediaType.APPLICATION_JSON);
+					headers.setContentLength(normalized.length);
+					headers.remove(HttpHeaders.TRANSFER_ENCODING);
+					headers.remove(HttpHeaders.CONTENT_ENCODING);
+					return super.writeWith(Mono.fromSupplier(() -> bufferFactory().wrap(normalized)));
+				});
+		}
+
+		@Override
+		public Mono<Void> writeAndFlushWith(Publisher<? extends Publisher<? extends DataBuffer>> body) {
+			HttpStatusCode status = getStatusCode();
+			if (status == null || !status.isError()) {
+				return super.writeAndFlushWith(body);
+			}
+			return writeWith(Flux.from(body).concatMap(Flux::from));
+		}
+
+	}
+
+	static byte[] normalize(HttpStatusCode status, String body) {
+		String message = null;
+		String trimmed = body.strip();
+		if (trimmed.startsWith("{")) {
+			try {
+				JsonNode json = JSON.readTree(trimmed);
+				JsonNode error = json.get("error");
+				if (error != null && error.isObject() && error.path("message").isString()) {
+					return trimmed.getBytes(StandardCharsets.UTF_8); // already OpenAI-shaped: keep the upstream's own
+				}
+				if (error != null && error.isString()) {
+					message = error.asString();
+				}
+				else if (json.path("message").isString()) {
+					message = json.path("message").asString();
+				}
+				else if (json.path("detail").isString()) {
+					message = json.path("detail").asString();
+				}
+			}
+			catch (JacksonException ignored) {
+				// not JSON after all: summarised below
+			}
+		}
+		else if (!trimmed.isEmpty() && !trimmed.startsWith("<") && trimmed.length() <= 500) {
+			message = trimmed; // a short plain-text reason; HTML pages are not shown to API clients
+		}
+		HttpStatus known = HttpStatus.resolve(status.value());
+		String prefix = "Upstream returned HTTP " + status.value() + (known == null ? "" : " " + known.getReasonPhrase());
+		return OpenAiError.body(OpenAiError.UPSTREAM, message == null ? prefix : prefix + ": " + message);
+	}
+
+	@Override
+	public int getOrder() {
+		// Wraps the response before the gateway writes the upstream's body into it.
+		return NettyWriteResponseFilter.WRITE_RESPONSE_FILTER_ORDER - 1;
+	}
+
+	@Override
+	public String toString() {
+		return "UpstreamErrorGlobalFilter[OpenAI-shaped upstream errors]";
+	}
+
+}

@@ -1,0 +1,181 @@
+package dev.kimicode2api.rewrite;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.jspecify.annotations.Nullable;
+import tools.jackson.core.JacksonException;
+import tools.jackson.core.JsonParser;
+import tools.jackson.core.JsonToken;
+import tools.jackson.core.ObjectReadContext;
+import tools.jackson.core.json.JsonFactory;
+
+/**
+ * One streaming pass over a JSON object that records where each top-level value lies in the bytes. A rewrite then
+ * splices only those values, so every other byte of the client's request (messages, tools, unicode escapes, number
+ * spellings, key order) reaches the upstream exactly as sent, and a body with no virtual model is not copied at all.
+ */
+public final class TopLevelJson {
+
+	private static final JsonFactory FACTORY = new JsonFactory();
+
+	private final byte[] bytes;
+
+	/** Field name to the [start, end) byte spans of its values (a repeated key has several). */
+	private final Map<String, List<int[]>> spans;
+
+	private final int closingBrace;
+
+	private final @Nullable String model;
+
+	private final boolean stream;
+
+	private TopLevelJson(byte[] bytes, Map<String, List<int[]>> spans, int closingBrace, @Nullable String model,
+			boolean stream) {
+		this.bytes = bytes;
+		this.spans = spans;
+		this.closingBrace = closingBrace;
+		this.model = model;
+		this.stream = stream;
+	}
+
+	/** Whether the body asks for a streamed response ({@code "stream": true}). */
+	public boolean stream() {
+		return stream;
+	}
+
+	/** The body's {@code model}, or {@code null} when it has none. */
+	public @Nullable String model() {
+		return model;
+	}
+
+	/**
+	 * Parses the whole body (so malformed JSON is caught here, not upstream).
+	 * @throws InvalidBodyException if it is not one JSON object or its {@code model} is not a string
+	 */
+	public static TopLevelJson parse(byte[] bytes) {
+		Map<String, List<int[]>> spans = new LinkedHashMap<>();
+		String model = null;
+		boolean stream = false;
+		try (JsonParser parser = FACTORY.createParser(ObjectReadContext.empty(), bytes)) {
+			if (parser.nextToken() != JsonToken.START_OBJECT) {
+				throw new InvalidBodyException("The request body must be a JSON object");
+			}
+			JsonToken token;
+			while ((token = parser.nextToken()) == JsonToken.PROPERTY_NAME) {
+				String name = parser.currentName();
+				JsonToken value = parser.nextToken();
+				int start = (int) parser.currentTokenLocation().getByteOffset();
+				int end;
+				if (value == JsonToken.START_OBJECT || value == JsonToken.START_ARRAY) {
+					parser.skipChildren();
+					end = (int) parser.currentLocation().getByteOffset();
+				}
+				else {
+					end = scalarEnd(bytes, start, value);
+				}
+				if (name.equals("model")) {
+					if (value != JsonToken.VALUE_STRING) {
+						throw new InvalidBodyException("'model' must be a string");
+					}
+					model = parser.getString();
+				}
+				else if (name.equals("stream")) {
+					stream = value == JsonToken.VALUE_TRUE;
+				}
+				spans.computeIfAbsent(name, k -> new ArrayList<>(1)).add(new int[] { start, end });
+			}
+			if (token != JsonToken.END_OBJECT) {
+				throw new InvalidBodyException("The request body is not valid JSON");
+			}
+			int closingBrace = (int) parser.currentTokenLocation().getByteOffset();
+			if (parser.nextToken() != null) {
+				throw new InvalidBodyException("The request body has content after its JSON object");
+			}
+			return new TopLevelJson(bytes, spans, closingBrace, model, stream);
+		}
+		catch (JacksonException ex) {
+			throw new InvalidBodyException("The request body is not valid JSON: " + ex.getOriginalMessage());
+		}
+	}
+
+	/**
+	 * The body with {@code model} and every given field (name to JSON text) set on the top level: existing values are
+	 * replaced in place, missing fields are appended before the closing brace.
+	 */
+	public byte[] with(Map<String, String> fields) {
+		record Edit(int start, int end, byte[] text) {
+		}
+		List<Edit> edits = new ArrayList<>();
+		StringBuilder appended = new StringBuilder();
+		fields.forEach((name, json) -> {
+			List<int[]> at = spans.get(name);
+			if (at == null) {
+				appended.append(',').append(quote(name)).append(':').append(json);
+			}
+			else {
+				at.forEach(span -> edits.add(new Edit(span[0], span[1], json.getBytes(StandardCharsets.UTF_8))));
+			}
+		});
+		if (!appended.isEmpty()) {
+			String text = spans.isEmpty() ? appended.substring(1) : appended.toString();
+			edits.add(new Edit(closingBrace, closingBrace, text.getBytes(StandardCharsets.UTF_8)));
+		}
+		edits.sort(Comparator.comparingInt(Edit::start));
+		ByteArrayOutputStream out = new ByteArrayOutputStream(bytes.length + 64);
+		int from = 0;
+		for (Edit edit : edits) {
+			out.write(bytes, from, edit.start() - from);
+			out.writeBytes(edit.text());
+			from = edit.end();
+		}
+		out.write(bytes, from, bytes.length - from);
+		return out.toByteArray();
+	}
+
+	static String quote(String text) {
+		StringBuilder quoted = new StringBuilder(text.length() + 2).append('"');
+		for (char c : text.toCharArray()) {
+			switch (c) {
+				case '"' -> quoted.append("\\\"");
+				case '\\' -> quoted.append("\\\\");
+				default -> {
+					if (c < 0x20) {
+						quoted.append(String.format("\\u%04x", (int) c));
+					}
+					else {
+						quoted.append(c);
+					}
+				}
+			}
+		}
+		return quoted.append('"').toString();
+	}
+
+	/** The end of a scalar that starts at {@code start}: past the closing quote, or past the literal's last char. */
+	private static int scalarEnd(byte[] bytes, int start, JsonToken token) {
+		int i = start;
+		if (token == JsonToken.VALUE_STRING) {
+			i++;
+			while (bytes[i] != '"') {
+				i += bytes[i] == '\\' ? 2 : 1;
+			}
+			return i + 1;
+		}
+		while (i < bytes.length && isLiteralChar(bytes[i])) {
+			i++;
+		}
+		return i;
+	}
+
+	private static boolean isLiteralChar(byte b) {
+		return b >= '0' && b <= '9' || b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b == '-' || b == '+'
+				|| b == '.';
+	}
+
+}

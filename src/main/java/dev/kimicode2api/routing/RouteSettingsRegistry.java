@@ -1,0 +1,163 @@
+package dev.kimicode2api.routing;
+
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+import org.jspecify.annotations.Nullable;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.ObjectMapper;
+
+import org.springframework.cloud.gateway.config.GatewayProperties;
+import org.springframework.cloud.gateway.route.Route;
+import org.springframework.cloud.gateway.route.RouteDefinition;
+import org.springframework.stereotype.Component;
+
+/**
+ * Reads kimicode2api's per-route settings from route metadata. Every route configured in YAML is checked at start-up,
+ * so a typo fails the boot with the offending key named instead of failing the first request.
+ */
+@Component
+public class RouteSettingsRegistry {
+
+	static final String PREFIX = "spring.cloud.gateway.server.webflux.routes";
+
+	private static final ObjectMapper JSON = new ObjectMapper();
+
+	private final Map<String, RouteSettings> byRouteId = new ConcurrentHashMap<>();
+
+	private final List<RouteSettings> configured;
+
+	public RouteSettingsRegistry(GatewayProperties gateway) {
+		List<RouteSettings> all = new ArrayList<>();
+		List<RouteDefinition> routes = gateway.getRoutes();
+		for (int i = 0; i < routes.size(); i++) {
+			RouteDefinition route = routes.get(i);
+			String key = PREFIX + "[" + i + "]";
+			validateUri(route.getUri(), key + ".uri");
+			RouteSettings settings = parse(route.getId(), route.getMetadata(), key + ".metadata");
+			all.add(settings);
+			byRouteId.put(route.getId(), settings);
+		}
+		this.configured = List.copyOf(all);
+	}
+
+	/** The settings of every route configured at start-up, in YAML order. */
+	public List<RouteSettings> configured() {
+		return configured;
+	}
+
+	/** The settings of a live route (also one added later through another route locator). */
+	public RouteSettings forRoute(Route route) {
+		return byRouteId.computeIfAbsent(route.getId(),
+				id -> parse(id, route.getMetadata(), PREFIX + "[" + id + "].metadata"));
+	}
+
+	private static void validateUri(@Nullable URI uri, String key) {
+		if (uri == null) {
+			throw new IllegalStateException(key + " is missing: every route needs the URL of its upstream");
+		}
+		String scheme = uri.getScheme();
+		if (scheme == null || uri.getHost() == null
+				&& !scheme.equals("lb") && !scheme.equals("forward") && !scheme.equals("no")) {
+			throw new IllegalStateException(key + " '" + uri + "' is not an absolute URL such as https://host/path");
+		}
+		if (uri.getRawQuery() != null || uri.getRawFragment() != null) {
+			throw new IllegalStateException(key + " '" + uri + "' must not carry a query or fragment");
+		}
+	}
+
+	static RouteSettings parse(String routeId, Map<String, Object> metadata, String key) {
+		String userAgent = string(metadata.get("user-agent"));
+		String dialectName = string(metadata.get("error-dialect"));
+		ErrorDialect dialect;
+		try {
+			dialect = dialectName == null ? ErrorDialect.OPENAI
+					: ErrorDialect.valueOf(dialectName.trim().toUpperCase(Locale.ROOT));
+		}
+		catch (IllegalArgumentException ex) {
+			throw new IllegalStateException(key + ".error-dialect '" + dialectName + "' is not one of "
+					+ List.of(ErrorDialect.values()).toString().toLowerCase(Locale.ROOT));
+		}
+		String ownedBy = string(metadata.get("owned-by"));
+		List<String> models = names(metadata.get("models"), key + ".models");
+		Map<String, VirtualModel> virtualModels = new LinkedHashMap<>();
+		Object virtual = metadata.get("virtual-models");
+		if (virtual != null) {
+			if (!(virtual instanceof Map<?, ?> map)) {
+				throw new IllegalStateException(key + ".virtual-models must be a map of model name to its settings");
+			}
+			map.forEach((name, value) -> {
+				VirtualModel model = virtualModel(String.valueOf(name), value, key + ".virtual-models." + name);
+				virtualModels.put(model.name(), model);
+			});
+		}
+		return new RouteSettings(routeId, userAgent == null || userAgent.isBlank() ? null : userAgent, dialect,
+				ownedBy == null ? "kimicode2api" : ownedBy, models, Map.copyOf(virtualModels));
+	}
+
+	private static VirtualModel virtualModel(String name, Object value, String key) {
+		if (!(value instanceof Map<?, ?> settings)) {
+			throw new IllegalStateException(key + " must be a map with at least 'model'");
+		}
+		String model = string(settings.get("model"));
+		if (model == null || model.isBlank()) {
+			throw new IllegalStateException(key + ".model is missing: name the real upstream model");
+		}
+		Map<String, String> set = new LinkedHashMap<>();
+		Object fields = settings.get("set");
+		if (fields != null) {
+			if (!(fields instanceof Map<?, ?> fieldMap)) {
+				throw new IllegalStateException(key + ".set must be a map of field name to JSON value");
+			}
+			fieldMap.forEach((field, json) -> set.put(String.valueOf(field),
+					jsonText(json, key + ".set." + field)));
+		}
+		return new VirtualModel(name, model, set);
+	}
+
+	/** A {@code set} value is JSON text ("true", "{\"type\":\"enabled\"}"); it is checked and normalised here. */
+	private static String jsonText(Object value, String key) {
+		if (value instanceof Map || value instanceof Collection) {
+			throw new IllegalStateException(key + " must be JSON text in a string, e.g. '{\"type\":\"enabled\"}'");
+		}
+		try {
+			return JSON.writeValueAsString(JSON.readTree(String.valueOf(value)));
+		}
+		catch (JacksonException ex) {
+			throw new IllegalStateException(key + " '" + value + "' is not valid JSON (quote strings: '\"text\"')");
+		}
+	}
+
+	private static List<String> names(@Nullable Object value, String key) {
+		if (value == null) {
+			return List.of();
+		}
+		List<String> names = new ArrayList<>();
+		if (value instanceof Map<?, ?> indexed) { // a YAML list bound into a Map<String, Object>: {"0": a, "1": b}
+			indexed.values().forEach(v -> names.add(String.valueOf(v).trim()));
+		}
+		else if (value instanceof Collection<?> list) {
+			list.forEach(v -> names.add(String.valueOf(v).trim()));
+		}
+		else {
+			for (String name : String.valueOf(value).split(",")) {
+				names.add(name.trim());
+			}
+		}
+		if (names.stream().anyMatch(String::isEmpty)) {
+			throw new IllegalStateException(key + " has an empty model name");
+		}
+		return List.copyOf(names);
+	}
+
+	private static @Nullable String string(@Nullable Object value) {
+		return value == null ? null : String.valueOf(value);
+	}
+
+}

@@ -1,0 +1,42 @@
+package dev.kimicode2api.support;
+
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.AppenderBase;
+
+/**
+ * Logback appender (wired in logback-test.xml) that keeps every formatted log line of the test JVM, so tests can
+ * assert on what the gateway logs and the leak check can see Netty's {@code LEAK:} reports.
+ */
+public class LogCapture extends AppenderBase<ILoggingEvent> {
+
+	private static final List<String> LINES = new CopyOnWriteArrayList<>();
+
+	private static final List<String> LEAKS = new CopyOnWriteArrayList<>();
+
+	@Override
+	protected void append(ILoggingEvent event) {
+		String line = event.getLoggerName() + " " + event.getFormattedMessage();
+		if (line.contains("LEAK:")) {
+			LEAKS.add(line);
+		}
+		if (LINES.size() < 200_000) {
+			LINES.add(line);
+		}
+	}
+
+	public static List<String> lines() {
+		return List.copyOf(LINES);
+	}
+
+	public static List<String> leaks() {
+		return List.copyOf(LEAKS);
+	}
+
+	public static void clear() {
+		LINES.clear();
+	}
+
+}
