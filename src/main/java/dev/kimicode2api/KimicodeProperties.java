@@ -1,5 +1,6 @@
 package dev.kimicode2api;
 
+import java.time.Duration;
 import java.util.List;
 
 import jakarta.validation.Valid;
@@ -16,7 +17,16 @@ import org.springframework.validation.annotation.Validated;
  */
 @Validated
 @ConfigurationProperties("kimicode")
-public record KimicodeProperties(@NotNull @DefaultValue("32MB") DataSize maxRequestSize, @Valid @DefaultValue Cors cors) {
+public record KimicodeProperties(@NotNull @DefaultValue("32MB") DataSize maxRequestSize, @Valid @DefaultValue Cors cors,
+		@Valid @DefaultValue Upstream upstream) {
+
+	/**
+	 * @param idleTimeout longest silence between two reads of an upstream response once its headers arrived (a
+	 * stream whose upstream goes quiet this long is ended with an error event)
+	 */
+	public record Upstream(@NotNull @DefaultValue("120s") Duration idleTimeout) {
+	}
+
 
 	/** CORS for browser chat UIs: any origin by default, never credentials (the API key is a header, not a cookie). */
 	public record Cors(@NotEmpty @DefaultValue("*") List<String> allowedOrigins,

@@ -14,6 +14,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.netty.channel.AbortedException;
 import reactor.netty.http.client.PrematureCloseException;
 
 import org.springframework.boot.webflux.error.ErrorWebExceptionHandler;
@@ -80,8 +81,9 @@ public class GatewayErrorWebExceptionHandler implements ErrorWebExceptionHandler
 		}
 		Failure failure = classify(error);
 		if (failure.status().is5xxServerError()) {
-			log.warn("{} {} failed: {} {}", exchange.getRequest().getMethod(), exchange.getRequest().getPath(),
-					failure.status().value(), failure.message());
+			// The exception's class only: messages of client libraries can quote URLs or headers.
+			log.warn("{} {} failed: {} {} ({})", exchange.getRequest().getMethod(), exchange.getRequest().getPath(),
+					failure.status().value(), failure.message(), rootCause(error).getClass().getName());
 		}
 		if (error instanceof MethodNotAllowedException notAllowed) {
 			response.getHeaders().setAllow(notAllowed.getSupportedMethods());
@@ -89,13 +91,17 @@ public class GatewayErrorWebExceptionHandler implements ErrorWebExceptionHandler
 		return write(exchange, failure.status(), failure.type(), failure.message());
 	}
 
-	record Failure(HttpStatusCode status, String type, String message) {
+	public record Failure(HttpStatusCode status, String type, String message) {
 	}
 
-	static Failure classify(Throwable error) {
+	public static Failure classify(Throwable error) {
 		Throwable cause = rootCause(error);
 		if (error instanceof InvalidBodyException || cause instanceof InvalidBodyException) {
 			return new Failure(HttpStatus.BAD_REQUEST, OpenAiError.INVALID_REQUEST, cause.getMessage());
+		}
+		if (cause instanceof AbortedException) {
+			// The client went away mid-request; nobody reads this answer (nginx calls it 499).
+			return new Failure(HttpStatusCode.valueOf(499), OpenAiError.INVALID_REQUEST, "Client closed the request");
 		}
 		if (cause instanceof DataBufferLimitException) {
 			return new Failure(HttpStatus.CONTENT_TOO_LARGE, OpenAiError.INVALID_REQUEST,

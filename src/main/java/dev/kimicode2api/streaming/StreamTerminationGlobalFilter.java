@@ -1,0 +1,83 @@
+package dev.kimicode2api.streaming;
+
+import io.netty.handler.timeout.ReadTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import org.reactivestreams.Publisher;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
+
+import org.springframework.cloud.gateway.filter.GatewayFilterChain;
+import org.springframework.cloud.gateway.filter.GlobalFilter;
+import org.springframework.cloud.gateway.filter.NettyWriteResponseFilter;
+import org.springframework.core.Ordered;
+import org.springframework.core.io.buffer.DataBuffer;
+import org.springframework.http.MediaType;
+import org.springframework.http.server.reactive.ServerHttpResponse;
+import org.springframework.http.server.reactive.ServerHttpResponseDecorator;
+import org.springframework.stereotype.Component;
+import org.springframework.web.server.ServerWebExchange;
+
+import dev.kimicode2api.errors.OpenAiError;
+
+/**
+ * When an upstream stream breaks after events were sent (reset, idle timeout), the status line is long gone; the
+ * client gets a final SSE event {@code data: {"error":{…,"type":"proxy_error"}}} (what OpenAI SDKs raise as an API
+ * error) and a properly ended response, instead of a hung or truncated connection.
+ */
+@Component
+public class StreamTerminationGlobalFilter implements GlobalFilter, Ordered {
+
+	private static final Logger log = LoggerFactory.getLogger(StreamTerminationGlobalFilter.class);
+
+	@Override
+	public Mono<Void> filter(ServerWebExchange exchange, GatewayFilterChain chain) {
+		ServerHttpResponse original = exchange.getResponse();
+		// Signalled once the final error event is written: the gateway's own write filter would otherwise wait for
+		// the broken upstream response's trailers, which never come.
+		Sinks.Empty<Void> ended = Sinks.empty();
+		ServerHttpResponse decorated = new ServerHttpResponseDecorator(original) {
+			@Override
+			public Mono<Void> writeAndFlushWith(Publisher<? extends Publisher<? extends DataBuffer>> body) {
+				if (!MediaType.TEXT_EVENT_STREAM.isCompatibleWith(getHeaders().getContentType())) {
+					return super.writeAndFlushWith(body);
+				}
+				Flux<Publisher<? extends DataBuffer>> events = Flux.from(body).map(p -> p);
+				AtomicBoolean broken = new AtomicBoolean();
+				return super.writeAndFlushWith(events.onErrorResume(error -> {
+					broken.set(true);
+					String message = error instanceof ReadTimeoutException
+							? "no data from the upstream within kimicode.upstream.idle-timeout"
+							: "the upstream connection was closed (" + error.getClass().getSimpleName() + ")";
+					log.warn("Upstream stream on {} ended by the gateway: {}", exchange.getRequest().getPath(),
+							message);
+					byte[] json = OpenAiError.body(OpenAiError.PROXY, "Upstream stream interrupted: " + message);
+					return Mono.just(Mono.fromSupplier(() -> bufferFactory().allocateBuffer(json.length + 8)
+						.write("data: ".getBytes(StandardCharsets.US_ASCII))
+						.write(json)
+						.write("\n\n".getBytes(StandardCharsets.US_ASCII))));
+				})).doOnSuccess(done -> {
+					if (broken.get()) {
+						ended.tryEmitEmpty();
+					}
+				});
+			}
+		};
+		return Mono.firstWithSignal(chain.filter(exchange.mutate().response(decorated).build()), ended.asMono());
+	}
+
+	@Override
+	public int getOrder() {
+		return NettyWriteResponseFilter.WRITE_RESPONSE_FILTER_ORDER - 2;
+	}
+
+	@Override
+	public String toString() {
+		return "StreamTerminationGlobalFilter[final SSE error event on a broken stream]";
+	}
+
+}
