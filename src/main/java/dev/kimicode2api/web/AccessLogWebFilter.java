@@ -1,8 +1,11 @@
 package dev.kimicode2api.web;
 
+import java.time.Duration;
+
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Mono;
+import reactor.core.publisher.SignalType;
 
 import org.springframework.cloud.gateway.route.Route;
 import org.springframework.core.Ordered;
@@ -13,11 +16,15 @@ import org.springframework.web.server.ServerWebExchange;
 import org.springframework.web.server.WebFilter;
 import org.springframework.web.server.WebFilterChain;
 
+import dev.kimicode2api.metrics.GatewayMetrics;
+import dev.kimicode2api.metrics.Usage;
+
 import static org.springframework.cloud.gateway.support.ServerWebExchangeUtils.GATEWAY_ROUTE_ATTR;
 
 /**
- * One line per request: method, path, route, model, stream, status, duration. Built from names the gateway chose
- * and never from headers or bodies, so no Authorization value, key or prompt can reach the log.
+ * One access line and one {@code kimicode2api.requests} sample per request, when it is over (errors included):
+ * method, path, route, model, stream, status, bytes, duration, time to first byte, tokens. Built from names the
+ * gateway chose and never from headers or bodies, so no Authorization value, key or prompt can reach the log.
  */
 @Component
 @Order(Ordered.HIGHEST_PRECEDENCE)
@@ -25,21 +32,36 @@ public class AccessLogWebFilter implements WebFilter {
 
 	private static final Logger log = LoggerFactory.getLogger("kimicode2api.access");
 
+	private final GatewayMetrics metrics;
+
+	public AccessLogWebFilter(GatewayMetrics metrics) {
+		this.metrics = metrics;
+	}
+
 	@Override
 	public Mono<Void> filter(ServerWebExchange exchange, WebFilterChain chain) {
-		if (!log.isInfoEnabled()) {
-			return chain.filter(exchange);
-		}
 		long start = System.nanoTime();
+		exchange.getAttributes().put(ExchangeAttributes.START_NANOS, start);
 		return chain.filter(exchange).doFinally(signal -> {
-			HttpStatusCode status = exchange.getResponse().getStatusCode();
+			Duration duration = Duration.ofNanos(System.nanoTime() - start);
+			HttpStatusCode statusCode = exchange.getResponse().getStatusCode();
+			int status = signal == SignalType.CANCEL ? 499 : statusCode == null ? 200 : statusCode.value();
 			Route route = exchange.getAttribute(GATEWAY_ROUTE_ATTR);
-			log.info("{} {} route={} model={} stream={} status={} duration_ms={}{}",
-					exchange.getRequest().getMethod(), exchange.getRequest().getPath().value(),
-					route == null ? "-" : route.getId(), exchange.getAttributeOrDefault(ExchangeAttributes.MODEL, "-"),
-					exchange.getAttributeOrDefault(ExchangeAttributes.STREAM, false),
-					status == null ? "-" : status.value(), (System.nanoTime() - start) / 1_000_000,
-					signal == reactor.core.publisher.SignalType.CANCEL ? " cancelled=true" : "");
+			String routeId = route == null ? "local" : route.getId();
+			String model = exchange.getAttribute(ExchangeAttributes.MODEL);
+			boolean stream = exchange.getAttributeOrDefault(ExchangeAttributes.STREAM, false);
+			if (route != null) {
+				metrics.request(routeId, model, status, stream, duration);
+			}
+			if (log.isInfoEnabled()) {
+				Usage usage = exchange.getAttribute(ExchangeAttributes.USAGE);
+				log.info("{} {} route={} model={} stream={} status={} bytes={} duration_ms={} ttfb_ms={} tokens={}",
+						exchange.getRequest().getMethod(), exchange.getRequest().getPath().value(), routeId,
+						model == null ? "-" : model, stream, status,
+						exchange.getAttributeOrDefault(ExchangeAttributes.RESPONSE_BYTES, 0L), duration.toMillis(),
+						exchange.getAttributeOrDefault(ExchangeAttributes.FIRST_BYTE_MILLIS, "-"),
+						usage == null ? "-" : usage.prompt() + "/" + usage.completion() + "/" + usage.total());
+			}
 		});
 	}
 

@@ -9,6 +9,18 @@ public final class ExchangeAttributes {
 	/** {@code Boolean.TRUE} when the client asked for a streamed response. */
 	public static final String STREAM = "kimicode2api.stream";
 
+	/** {@link System#nanoTime()} when the request arrived. */
+	public static final String START_NANOS = "kimicode2api.startNanos";
+
+	/** Bytes of response body sent to the client so far. */
+	public static final String RESPONSE_BYTES = "kimicode2api.responseBytes";
+
+	/** Milliseconds from request to the first streamed byte. */
+	public static final String FIRST_BYTE_MILLIS = "kimicode2api.firstByteMillis";
+
+	/** The upstream's token usage, once seen. */
+	public static final String USAGE = "kimicode2api.usage";
+
 	private ExchangeAttributes() {
 	}
 
