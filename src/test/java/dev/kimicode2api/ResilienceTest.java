@@ -79,8 +79,12 @@ class ResilienceTest extends GatewayTest {
 		assertThat(events).hasSizeLessThanOrEqualTo(2);
 		assertThat(events.subList(1, events.size())).allMatch(e -> e.contains("proxy_error"));
 
+		// The next request, on the same keep-alive connection, is answered at once.
 		upstream.respond(FakeUpstream.json(200, "{\"ok\":true}"));
-		HttpResponse<String> next = postJson("/v1/chat/completions", "{\"model\":\"kimi-for-coding\"}");
+		HttpResponse<String> next = http.send(request("/v1/chat/completions").timeout(Duration.ofSeconds(5))
+			.header("Content-Type", "application/json")
+			.POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"kimi-for-coding\"}"))
+			.build(), HttpResponse.BodyHandlers.ofString());
 		assertThat(next.statusCode()).isEqualTo(200);
 		assertThat(next.body()).isEqualTo("{\"ok\":true}");
 	}

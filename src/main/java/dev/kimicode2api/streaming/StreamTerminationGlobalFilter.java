@@ -10,6 +10,7 @@ import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
+import reactor.netty.Connection;
 
 import org.springframework.cloud.gateway.filter.GatewayFilterChain;
 import org.springframework.cloud.gateway.filter.GlobalFilter;
@@ -24,6 +25,8 @@ import org.springframework.web.server.ServerWebExchange;
 
 import dev.kimicode2api.errors.OpenAiError;
 
+import static org.springframework.cloud.gateway.support.ServerWebExchangeUtils.CLIENT_RESPONSE_CONN_ATTR;
+
 /**
  * When an upstream stream breaks after events were sent (reset, idle timeout), the status line is long gone; the
  * client gets a final SSE event {@code data: {"error":{…,"type":"proxy_error"}}} (what OpenAI SDKs raise as an API
@@ -37,10 +40,13 @@ public class StreamTerminationGlobalFilter implements GlobalFilter, Ordered {
 	@Override
 	public Mono<Void> filter(ServerWebExchange exchange, GatewayFilterChain chain) {
 		ServerHttpResponse original = exchange.getResponse();
-		// Signalled once the final error event is written: the gateway's own write filter would otherwise wait for
-		// the broken upstream response's trailers, which never come.
 		Sinks.Empty<Void> ended = Sinks.empty();
 		ServerHttpResponse decorated = new ServerHttpResponseDecorator(original) {
+			@Override
+			public Mono<Void> writeWith(Publisher<? extends DataBuffer> body) {
+				return super.writeWith(body).doOnSuccess(done -> endIfUpstreamBroke(exchange, false, ended));
+			}
+
 			@Override
 			public Mono<Void> writeAndFlushWith(Publisher<? extends Publisher<? extends DataBuffer>> body) {
 				if (!MediaType.TEXT_EVENT_STREAM.isCompatibleWith(getHeaders().getContentType())) {
@@ -60,14 +66,22 @@ public class StreamTerminationGlobalFilter implements GlobalFilter, Ordered {
 						.write("data: ".getBytes(StandardCharsets.US_ASCII))
 						.write(json)
 						.write("\n\n".getBytes(StandardCharsets.US_ASCII))));
-				})).doOnSuccess(done -> {
-					if (broken.get()) {
-						ended.tryEmitEmpty();
-					}
-				});
+				})).doOnSuccess(done -> endIfUpstreamBroke(exchange, broken.get(), ended));
 			}
 		};
 		return Mono.firstWithSignal(chain.filter(exchange.mutate().response(decorated).build()), ended.asMono());
+	}
+
+	/**
+	 * After a body the upstream cut short (an error, or its connection closed instead of ending the response), the
+	 * exchange is finished here: the gateway would otherwise wait for trailers that never come, and the client's
+	 * keep-alive connection would stall behind it. A healthy upstream connection stays with the gateway's pool.
+	 */
+	private static void endIfUpstreamBroke(ServerWebExchange exchange, boolean broken, Sinks.Empty<Void> ended) {
+		Connection upstream = exchange.getAttribute(CLIENT_RESPONSE_CONN_ATTR);
+		if (broken || upstream == null || !upstream.channel().isActive()) {
+			ended.tryEmitEmpty();
+		}
 	}
 
 	@Override
