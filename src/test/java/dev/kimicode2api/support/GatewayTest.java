@@ -51,14 +51,8 @@ public abstract class GatewayTest {
 		return URI.create("http://127.0.0.1:" + port + pathAndQuery);
 	}
 
-	/**
-	 * A new connection per request. Known open bug: an exchange that the client saw complete has been seen (rarely)
-	 * to keep the gateway's side of a keep-alive connection busy, so the next request on it waited 30 s; until that
-	 * is found, tests do not share connections, and the keep-alive path is covered by ResilienceTest's raw socket
-	 * and reset tests.
-	 */
 	protected HttpRequest.Builder request(String pathAndQuery) {
-		return HttpRequest.newBuilder(uri(pathAndQuery)).timeout(Duration.ofSeconds(30)).header("Connection", "close");
+		return HttpRequest.newBuilder(uri(pathAndQuery)).timeout(Duration.ofSeconds(30));
 	}
 
 	protected HttpResponse<String> postJson(String path, String body, String... headers) throws IOException,
