@@ -81,9 +81,12 @@ public class GatewayErrorWebExceptionHandler implements ErrorWebExceptionHandler
 		}
 		Failure failure = classify(error);
 		if (failure.status().is5xxServerError()) {
-			// The exception's class only: messages of client libraries can quote URLs or headers.
-			log.warn("{} {} failed: {} {} ({})", exchange.getRequest().getMethod(), exchange.getRequest().getPath(),
-					failure.status().value(), failure.message(), rootCause(error).getClass().getName());
+			// The root cause's class; for I/O failures also its message (e.g. "Too many open files"), which names
+			// addresses at most. Other messages could quote a request body, so they stay out of the log.
+			Throwable cause = rootCause(error);
+			log.warn("{} {} failed: {} {} ({}{})", exchange.getRequest().getMethod(), exchange.getRequest().getPath(),
+					failure.status().value(), failure.message(), cause.getClass().getName(),
+					cause instanceof java.io.IOException ? ": " + cause.getMessage() : "");
 		}
 		if (error instanceof MethodNotAllowedException notAllowed) {
 			response.getHeaders().setAllow(notAllowed.getSupportedMethods());
