@@ -94,10 +94,10 @@ public class GatewayErrorWebExceptionHandler implements ErrorWebExceptionHandler
 		return write(exchange, failure.status(), failure.type(), failure.message());
 	}
 
-	public record Failure(HttpStatusCode status, String type, String message) {
+	record Failure(HttpStatusCode status, String type, String message) {
 	}
 
-	public static Failure classify(Throwable error) {
+	static Failure classify(Throwable error) {
 		Throwable cause = rootCause(error);
 		if (error instanceof InvalidBodyException || cause instanceof InvalidBodyException) {
 			return new Failure(HttpStatus.BAD_REQUEST, OpenAiError.INVALID_REQUEST, cause.getMessage());

@@ -70,9 +70,7 @@ public class UsageMetricsGlobalFilter implements GlobalFilter, Ordered {
 			}
 
 			private void scan(UsageScanner scanner, DataBuffer buffer) {
-				byte[] copy = new byte[buffer.readableByteCount()];
-				buffer.toByteBuffer(buffer.readPosition(), java.nio.ByteBuffer.wrap(copy), 0, copy.length);
-				scanner.accept(copy);
+				scanner.accept(buffer);
 				exchange.getAttributes().put(ExchangeAttributes.RESPONSE_BYTES, scanner.bytes());
 			}
 

@@ -7,6 +7,8 @@ import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.ObjectMapper;
 
+import org.springframework.core.io.buffer.DataBuffer;
+
 /**
  * Finds the OpenAI {@code usage} object in a response as its bytes pass by, without holding the response: a stream
  * is read line by line (only a partial line is carried over), a plain body keeps only its last few kilobytes, where
@@ -30,9 +32,11 @@ final class UsageScanner {
 		this.stream = stream;
 	}
 
-	void accept(byte[] chunk) {
-		bytes += chunk.length;
-		pending.append(new String(chunk, StandardCharsets.UTF_8));
+	/** Reads a buffer on its way to the client, without consuming it. */
+	void accept(DataBuffer chunk) {
+		int length = chunk.readableByteCount();
+		bytes += length;
+		pending.append(chunk.toString(chunk.readPosition(), length, StandardCharsets.UTF_8));
 		if (stream) {
 			int newline;
 			while ((newline = pending.indexOf("\n")) >= 0) {
