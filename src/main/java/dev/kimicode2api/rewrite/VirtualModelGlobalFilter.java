@@ -24,6 +24,7 @@ import org.springframework.web.server.ResponseStatusException;
 import org.springframework.web.server.ServerWebExchange;
 
 import dev.kimicode2api.KimicodeProperties;
+import dev.kimicode2api.routing.CachedRequestBody;
 import dev.kimicode2api.routing.RouteSettings;
 import dev.kimicode2api.routing.RouteSettingsRegistry;
 import dev.kimicode2api.routing.VirtualModel;
@@ -72,7 +73,10 @@ public class VirtualModelGlobalFilter implements GlobalFilter, Ordered {
 		}
 		// The rewritten body is held in unpooled heap memory: if the upstream cannot be reached, nothing reads it,
 		// and a pooled buffer would leak. The real response goes back into the chain for the upstream's answer.
-		ServerWebExchange heapBuffered = exchange.mutate()
+		// A Model predicate may have read the body already to pick this route; it is replayed from its cache.
+		ServerWebExchange source = CachedRequestBody.isCached(exchange)
+				? exchange.mutate().request(CachedRequestBody.replay(exchange)).build() : exchange;
+		ServerWebExchange heapBuffered = source.mutate()
 			.response(new ServerHttpResponseDecorator(exchange.getResponse()) {
 				@Override
 				public DataBufferFactory bufferFactory() {

@@ -3,6 +3,7 @@ package dev.kimicode2api.routing;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -14,6 +15,7 @@ import tools.jackson.core.JacksonException;
 import tools.jackson.databind.ObjectMapper;
 
 import org.springframework.cloud.gateway.config.GatewayProperties;
+import org.springframework.cloud.gateway.handler.predicate.PredicateDefinition;
 import org.springframework.cloud.gateway.route.Route;
 import org.springframework.cloud.gateway.route.RouteDefinition;
 import org.springframework.stereotype.Component;
@@ -40,7 +42,8 @@ public class RouteSettingsRegistry {
 			RouteDefinition route = routes.get(i);
 			String key = PREFIX + "[" + i + "]";
 			validateUri(route.getUri(), key + ".uri");
-			RouteSettings settings = parse(route.getId(), route.getMetadata(), key + ".metadata");
+			RouteSettings settings = parse(route.getId(), route.getMetadata(), key + ".metadata")
+				.claiming(claimedModels(route, key));
 			all.add(settings);
 			byRouteId.put(route.getId(), settings);
 		}
@@ -56,6 +59,38 @@ public class RouteSettingsRegistry {
 	public RouteSettings forRoute(Route route) {
 		return byRouteId.computeIfAbsent(route.getId(),
 				id -> parse(id, route.getMetadata(), PREFIX + "[" + id + "].metadata"));
+	}
+
+	/** The names of the route's {@code Model} predicate, checked to cover the route's virtual models. */
+	private static List<String> claimedModels(RouteDefinition route, String key) {
+		List<PredicateDefinition> predicates = route.getPredicates();
+		List<String> claimed = new ArrayList<>();
+		for (int j = 0; j < predicates.size(); j++) {
+			PredicateDefinition predicate = predicates.get(j);
+			if (!ModelRoutePredicateFactory.NAME.equals(predicate.getName())) {
+				continue;
+			}
+			List<String> names = new ArrayList<>();
+			String predicateKey = key + ".predicates[" + j + "]";
+			predicate.getArgs().values().forEach(value -> names.addAll(names(value, predicateKey)));
+			if (names.isEmpty()) {
+				throw new IllegalStateException(predicateKey + " 'Model' needs the model names the route claims, e.g. Model=my-model,my-model-fast");
+			}
+			claimed.addAll(names);
+		}
+		if (!claimed.isEmpty()) {
+			Object virtual = route.getMetadata().get("virtual-models");
+			if (virtual instanceof Map<?, ?> map) {
+				for (Object name : map.keySet()) {
+					if (!claimed.contains(String.valueOf(name))) {
+						throw new IllegalStateException(key + ".metadata.virtual-models." + name
+								+ " is not listed in the route's Model predicate, so requests for it would go to"
+								+ " another route: add it, e.g. Model=" + String.join(",", claimed) + "," + name);
+					}
+				}
+			}
+		}
+		return List.copyOf(claimed);
 	}
 
 	private static void validateUri(@Nullable URI uri, String key) {
@@ -98,7 +133,7 @@ public class RouteSettingsRegistry {
 			});
 		}
 		return new RouteSettings(routeId, userAgent == null || userAgent.isBlank() ? null : userAgent, dialect,
-				ownedBy == null ? "kimicode2api" : ownedBy, models, Map.copyOf(virtualModels));
+				ownedBy == null ? "kimicode2api" : ownedBy, models, Collections.unmodifiableMap(virtualModels), List.of());
 	}
 
 	private static VirtualModel virtualModel(String name, Object value, String key) {

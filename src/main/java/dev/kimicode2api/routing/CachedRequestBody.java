@@ -1,0 +1,76 @@
+package dev.kimicode2api.routing;
+
+import org.jspecify.annotations.Nullable;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+
+import org.springframework.core.io.buffer.DataBuffer;
+import org.springframework.core.io.buffer.DataBufferLimitException;
+import org.springframework.core.io.buffer.DataBufferUtils;
+import org.springframework.core.io.buffer.DefaultDataBufferFactory;
+import org.springframework.http.server.reactive.ServerHttpRequest;
+import org.springframework.http.server.reactive.ServerHttpRequestDecorator;
+import org.springframework.web.server.ServerWebExchange;
+
+/**
+ * A request body read once, before routing, by a predicate that must look inside it (the {@code Model} predicate),
+ * and replayed to whatever reads it afterwards. The bytes are copied to the heap and the pooled buffers released at
+ * once, so nothing can leak if no route matches. A failure while reading (too large, client gone) is kept too and
+ * raised by the next reader, because Spring Cloud Gateway swallows errors thrown by predicates.
+ */
+public final class CachedRequestBody {
+
+	private static final String ATTRIBUTE = CachedRequestBody.class.getName();
+
+	private CachedRequestBody() {
+	}
+
+	/** The whole body, read at most once per exchange. */
+	public static Mono<byte[]> read(ServerWebExchange exchange, long maxBytes) {
+		Object cached = exchange.getAttribute(ATTRIBUTE);
+		if (cached instanceof byte[] bytes) {
+			return Mono.just(bytes);
+		}
+		if (cached instanceof Throwable failure) {
+			return Mono.error(failure);
+		}
+		if (exchange.getRequest().getHeaders().getContentLength() > maxBytes) {
+			return remember(exchange, new DataBufferLimitException("Exceeded limit on max bytes to buffer : " + maxBytes));
+		}
+		return DataBufferUtils.join(exchange.getRequest().getBody(), (int) Math.min(maxBytes, Integer.MAX_VALUE))
+			.map(joined -> {
+				byte[] bytes = new byte[joined.readableByteCount()];
+				joined.read(bytes);
+				DataBufferUtils.release(joined);
+				return bytes;
+			})
+			.defaultIfEmpty(new byte[0])
+			.doOnNext(bytes -> exchange.getAttributes().put(ATTRIBUTE, bytes))
+			.onErrorResume(failure -> remember(exchange, failure));
+	}
+
+	private static Mono<byte[]> remember(ServerWebExchange exchange, Throwable failure) {
+		exchange.getAttributes().put(ATTRIBUTE, failure);
+		return Mono.error(failure);
+	}
+
+	/** Whether a predicate has already consumed the request's body. */
+	public static boolean isCached(ServerWebExchange exchange) {
+		return exchange.getAttribute(ATTRIBUTE) != null;
+	}
+
+	/** The request with its body served from the cache (an error if reading it failed). */
+	public static ServerHttpRequest replay(ServerWebExchange exchange) {
+		@Nullable Object cached = exchange.getAttribute(ATTRIBUTE);
+		return new ServerHttpRequestDecorator(exchange.getRequest()) {
+			@Override
+			public Flux<DataBuffer> getBody() {
+				if (cached instanceof Throwable failure) {
+					return Flux.error(failure);
+				}
+				return Flux.defer(() -> Flux.just(DefaultDataBufferFactory.sharedInstance.wrap((byte[]) cached)));
+			}
+		};
+	}
+
+}
