@@ -148,7 +148,7 @@ class ChatCompletionsTest extends GatewayTest {
 		JsonNode list = JSON.readTree(models.body());
 		assertThat(list.get("object").asString()).isEqualTo("list");
 		assertThat(list.get("data").valueStream().map(m -> m.get("id").asString()))
-			.containsExactly("kimi-for-coding", "kimi-for-coding-thinking");
+			.containsExactly("kimi-for-coding", "kimi-for-coding-thinking", "kimi-for-coding-thinking-inline");
 		for (JsonNode model : list.get("data")) {
 			assertThat(model.get("object").asString()).isEqualTo("model");
 			assertThat(model.get("created").isNumber()).isTrue();

@@ -3,6 +3,7 @@ package dev.kimicode2api.errors;
 import java.net.ConnectException;
 import java.net.UnknownHostException;
 import java.nio.channels.ClosedChannelException;
+import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -18,6 +19,7 @@ import reactor.netty.channel.AbortedException;
 import reactor.netty.http.client.PrematureCloseException;
 
 import org.springframework.boot.webflux.error.ErrorWebExceptionHandler;
+import org.springframework.cloud.gateway.route.Route;
 import org.springframework.cloud.gateway.route.RouteLocator;
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
@@ -35,11 +37,15 @@ import org.springframework.web.server.ServerWebExchange;
 import org.springframework.web.server.ServerWebInputException;
 
 import dev.kimicode2api.rewrite.InvalidBodyException;
+import dev.kimicode2api.routing.RouteSettingsRegistry;
+
+import static org.springframework.cloud.gateway.support.ServerWebExchangeUtils.GATEWAY_ROUTE_ATTR;
 
 /**
- * Turns every failure into an OpenAI-shaped JSON error (never a whitelabel page or a stack trace): client mistakes
- * are 4xx {@code invalid_request_error}, failures to reach or hear from the upstream are 502/504
- * {@code proxy_error}. A path that a route serves with another method is a 405, derived from the routes themselves.
+ * Turns every failure into a JSON error in the route's dialect (never a whitelabel page or a stack trace): client
+ * mistakes are 4xx {@code invalid_request_error}, failures to reach or hear from the upstream are 502/504
+ * {@code proxy_error} (Anthropic's {@code api_error} on an Anthropic route). A path that a route serves with another
+ * method is a 405, derived from the routes themselves.
  */
 @Component
 @Order(-2) // before Spring Boot's default handler
@@ -52,8 +58,11 @@ public class GatewayErrorWebExceptionHandler implements ErrorWebExceptionHandler
 
 	private final RouteLocator routes;
 
-	public GatewayErrorWebExceptionHandler(RouteLocator routes) {
+	private final RouteSettingsRegistry registry;
+
+	public GatewayErrorWebExceptionHandler(RouteLocator routes, RouteSettingsRegistry registry) {
 		this.routes = routes;
+		this.registry = registry;
 	}
 
 	@Override
@@ -65,33 +74,42 @@ public class GatewayErrorWebExceptionHandler implements ErrorWebExceptionHandler
 					error.toString());
 			return Mono.error(error);
 		}
-		if (error instanceof ResponseStatusException status && status.getStatusCode().value() == 404
-				&& (status.getReason() == null || status.getReason().equals("No matching handler"))) {
-			return allowedMethods(exchange).flatMap(allowed -> {
-				if (allowed.isEmpty()) {
-					return write(exchange, HttpStatus.NOT_FOUND, OpenAiError.INVALID_REQUEST,
+		boolean noHandler = error instanceof ResponseStatusException status && status.getStatusCode().value() == 404
+				&& (status.getReason() == null || status.getReason().equals("No matching handler"));
+		Route route = exchange.getAttribute(GATEWAY_ROUTE_ATTR);
+		Mono<Probe> probe = route != null && !noHandler
+				? Mono.just(new Probe(Set.of(), registry.forRoute(route).errorDialect())) : probe(exchange);
+		return probe.flatMap(found -> {
+			ErrorDialect dialect = found.dialect();
+			if (noHandler) {
+				if (found.allowed().isEmpty()) {
+					return write(exchange, dialect, HttpStatus.NOT_FOUND, OpenAiError.INVALID_REQUEST,
 							"Unknown path: " + exchange.getRequest().getMethod() + " "
 									+ exchange.getRequest().getPath().value());
 				}
-				response.getHeaders().setAllow(allowed);
-				return write(exchange, HttpStatus.METHOD_NOT_ALLOWED, OpenAiError.INVALID_REQUEST,
+				response.getHeaders().setAllow(found.allowed());
+				return write(exchange, dialect, HttpStatus.METHOD_NOT_ALLOWED, OpenAiError.INVALID_REQUEST,
 						"Method " + exchange.getRequest().getMethod() + " is not allowed on "
-								+ exchange.getRequest().getPath().value() + "; use " + allowed);
-			});
-		}
-		Failure failure = classify(error);
-		if (failure.status().is5xxServerError()) {
-			// The root cause's class; for I/O failures also its message (e.g. "Too many open files"), which names
-			// addresses at most. Other messages could quote a request body, so they stay out of the log.
-			Throwable cause = rootCause(error);
-			log.warn("{} {} failed: {} {} ({}{})", exchange.getRequest().getMethod(), exchange.getRequest().getPath(),
-					failure.status().value(), failure.message(), cause.getClass().getName(),
-					cause instanceof java.io.IOException ? ": " + cause.getMessage() : "");
-		}
-		if (error instanceof MethodNotAllowedException notAllowed) {
-			response.getHeaders().setAllow(notAllowed.getSupportedMethods());
-		}
-		return write(exchange, failure.status(), failure.type(), failure.message());
+								+ exchange.getRequest().getPath().value() + "; use " + found.allowed());
+			}
+			Failure failure = classify(error);
+			if (failure.status().is5xxServerError()) {
+				// The root cause's class; for I/O failures also its message (e.g. "Too many open files"), which
+				// names addresses at most. Other messages could quote a request body, so they stay out of the log.
+				Throwable cause = rootCause(error);
+				log.warn("{} {} failed: {} {} ({}{})", exchange.getRequest().getMethod(),
+						exchange.getRequest().getPath(), failure.status().value(), failure.message(),
+						cause.getClass().getName(), cause instanceof java.io.IOException ? ": " + cause.getMessage() : "");
+			}
+			if (error instanceof MethodNotAllowedException notAllowed) {
+				response.getHeaders().setAllow(notAllowed.getSupportedMethods());
+			}
+			return write(exchange, dialect, failure.status(), failure.type(), failure.message());
+		});
+	}
+
+	/** What the routes say about a request no route took: the methods they would take, and whose dialect applies. */
+	record Probe(Set<HttpMethod> allowed, ErrorDialect dialect) {
 	}
 
 	record Failure(HttpStatusCode status, String type, String message) {
@@ -153,24 +171,39 @@ public class GatewayErrorWebExceptionHandler implements ErrorWebExceptionHandler
 		return cause;
 	}
 
-	/** The methods with which some route would have taken this path. */
-	private Mono<Set<HttpMethod>> allowedMethods(ServerWebExchange exchange) {
+	/**
+	 * Tries the request's path against every route with each common method: the methods that match are the ones to
+	 * allow, and the first matching route's error dialect is the one its clients parse.
+	 */
+	private Mono<Probe> probe(ServerWebExchange exchange) {
+		Set<HttpMethod> allowed = new LinkedHashSet<>();
+		List<Route> matched = new ArrayList<>();
 		return Flux.fromIterable(PROBED)
-			.filterWhen(method -> {
+			.concatMap(method -> {
 				ServerWebExchange probe = exchange.mutate().request(r -> r.method(method)).build();
-				return routes.getRoutes().filterWhen(route -> route.getPredicate().apply(probe)).hasElements();
+				return routes.getRoutes()
+					.concatMap(candidate -> Mono.from(candidate.getPredicate().apply(probe))
+						.filter(Boolean::booleanValue)
+						.map(ok -> candidate))
+					.next()
+					.doOnNext(candidate -> {
+						allowed.add(method);
+						matched.add(candidate);
+					});
 			})
-			.collect(() -> (Set<HttpMethod>) new LinkedHashSet<HttpMethod>(), Set::add)
-			.onErrorReturn(Set.of());
+			.then(Mono.fromSupplier(() -> new Probe(allowed,
+					matched.isEmpty() ? ErrorDialect.OPENAI : registry.forRoute(matched.get(0)).errorDialect())))
+			.onErrorReturn(new Probe(Set.of(), ErrorDialect.OPENAI));
 	}
 
-	private static Mono<Void> write(ServerWebExchange exchange, HttpStatusCode status, String type, String message) {
+	private static Mono<Void> write(ServerWebExchange exchange, ErrorDialect dialect, HttpStatusCode status,
+			String type, String message) {
 		ServerHttpResponse response = exchange.getResponse();
 		response.setStatusCode(status);
 		HttpHeaders headers = response.getHeaders();
 		headers.setContentType(MediaType.APPLICATION_JSON);
 		headers.remove(HttpHeaders.CONTENT_LENGTH);
-		byte[] body = OpenAiError.body(type, message);
+		byte[] body = dialect.body(status, type, message);
 		return response.writeWith(Mono.fromSupplier(() -> response.bufferFactory().wrap(body)));
 	}
 

@@ -12,6 +12,7 @@ import tools.jackson.databind.ObjectMapper;
 import org.springframework.cloud.gateway.filter.GatewayFilterChain;
 import org.springframework.cloud.gateway.filter.GlobalFilter;
 import org.springframework.cloud.gateway.filter.NettyWriteResponseFilter;
+import org.springframework.cloud.gateway.route.Route;
 import org.springframework.core.Ordered;
 import org.springframework.core.io.buffer.DataBuffer;
 import org.springframework.core.io.buffer.DataBufferUtils;
@@ -24,10 +25,15 @@ import org.springframework.http.server.reactive.ServerHttpResponseDecorator;
 import org.springframework.stereotype.Component;
 import org.springframework.web.server.ServerWebExchange;
 
+import dev.kimicode2api.routing.RouteSettingsRegistry;
+
+import static org.springframework.cloud.gateway.support.ServerWebExchangeUtils.GATEWAY_ROUTE_ATTR;
+
 /**
  * An upstream error (status 400 and above) reaches the client with its status and headers ({@code Retry-After}
- * included) and an OpenAI-shaped body: the upstream's own when it already is one, otherwise
- * {@code {"error":{"message":…,"type":"upstream_error"}}} with the upstream's message where it gave one. Successful
+ * included) and a body in the route's error dialect: the upstream's own when it already is one, otherwise one
+ * written here ({@code {"error":{"message":…,"type":"upstream_error"}}} for OpenAI) with the upstream's message
+ * where it gave one. Successful
  * responses, streams above all, pass through untouched.
  */
 @Component
@@ -38,15 +44,28 @@ public class UpstreamErrorGlobalFilter implements GlobalFilter, Ordered {
 
 	private static final ObjectMapper JSON = new ObjectMapper();
 
+	private final RouteSettingsRegistry registry;
+
+	public UpstreamErrorGlobalFilter(RouteSettingsRegistry registry) {
+		this.registry = registry;
+	}
+
 	@Override
 	public Mono<Void> filter(ServerWebExchange exchange, GatewayFilterChain chain) {
-		return chain.filter(exchange.mutate().response(new ErrorNormalizingResponse(exchange.getResponse())).build());
+		Route route = exchange.getAttribute(GATEWAY_ROUTE_ATTR);
+		ErrorDialect dialect = route == null ? ErrorDialect.OPENAI : registry.forRoute(route).errorDialect();
+		return chain.filter(exchange.mutate()
+			.response(new ErrorNormalizingResponse(exchange.getResponse(), dialect))
+			.build());
 	}
 
 	private static final class ErrorNormalizingResponse extends ServerHttpResponseDecorator {
 
-		ErrorNormalizingResponse(ServerHttpResponse delegate) {
+		private final ErrorDialect dialect;
+
+		ErrorNormalizingResponse(ServerHttpResponse delegate, ErrorDialect dialect) {
 			super(delegate);
+			this.dialect = dialect;
 		}
 
 		@Override
@@ -67,7 +86,7 @@ public class UpstreamErrorGlobalFilter implements GlobalFilter, Ordered {
 				.onErrorReturn("")
 				.defaultIfEmpty("")
 				.flatMap(text -> {
-					byte[] normalized = normalize(status, text);
+					byte[] normalized = normalize(status, text, dialect);
 					HttpHeaders headers = getDelegate().getHeaders();
 					headers.setContentType(MediaType.APPLICATION_JSON);
 					headers.setContentLength(normalized.length);
@@ -88,17 +107,20 @@ public class UpstreamErrorGlobalFilter implements GlobalFilter, Ordered {
 
 	}
 
-	static byte[] normalize(HttpStatusCode status, String body) {
+	static byte[] normalize(HttpStatusCode status, String body, ErrorDialect dialect) {
 		String message = null;
 		String trimmed = body.strip();
 		if (trimmed.startsWith("{")) {
 			try {
 				JsonNode json = JSON.readTree(trimmed);
 				JsonNode error = json.get("error");
-				if (error != null && error.isObject() && error.path("message").isString()) {
-					return trimmed.getBytes(StandardCharsets.UTF_8); // already OpenAI-shaped: keep the upstream's own
+				if (dialect.isOwnShape(json)) {
+					return trimmed.getBytes(StandardCharsets.UTF_8); // already in the route's dialect: kept as it is
 				}
-				if (error != null && error.isString()) {
+				if (error != null && error.path("message").isString()) {
+					message = error.path("message").asString(); // the other dialect's shape
+				}
+				else if (error != null && error.isString()) {
 					message = error.asString();
 				}
 				else if (json.path("message").isString()) {
@@ -117,7 +139,7 @@ public class UpstreamErrorGlobalFilter implements GlobalFilter, Ordered {
 		}
 		HttpStatus known = HttpStatus.resolve(status.value());
 		String prefix = "Upstream returned HTTP " + status.value() + (known == null ? "" : " " + known.getReasonPhrase());
-		return OpenAiError.body(OpenAiError.UPSTREAM, message == null ? prefix : prefix + ": " + message);
+		return dialect.body(status, OpenAiError.UPSTREAM, message == null ? prefix : prefix + ": " + message);
 	}
 
 	@Override
@@ -128,7 +150,7 @@ public class UpstreamErrorGlobalFilter implements GlobalFilter, Ordered {
 
 	@Override
 	public String toString() {
-		return "UpstreamErrorGlobalFilter[OpenAI-shaped upstream errors]";
+		return "UpstreamErrorGlobalFilter[upstream errors in the route's error-dialect]";
 	}
 
 }

@@ -87,7 +87,7 @@ public class UsageMetricsGlobalFilter implements GlobalFilter, Ordered {
 
 	@Override
 	public int getOrder() {
-		return NettyWriteResponseFilter.WRITE_RESPONSE_FILTER_ORDER - 3;
+		return NettyWriteResponseFilter.WRITE_RESPONSE_FILTER_ORDER - 5;
 	}
 
 	@Override

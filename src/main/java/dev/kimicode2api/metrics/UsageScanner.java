@@ -10,7 +10,7 @@ import tools.jackson.databind.ObjectMapper;
 import org.springframework.core.io.buffer.DataBuffer;
 
 /**
- * Finds the OpenAI {@code usage} object in a response as its bytes pass by, without holding the response: a stream
+ * Finds the {@code usage} object (OpenAI's or Anthropic's) in a response as its bytes pass by, without holding the response: a stream
  * is read line by line (only a partial line is carried over), a plain body keeps only its last few kilobytes, where
  * {@code usage} sits.
  */
@@ -43,10 +43,7 @@ final class UsageScanner {
 				String line = pending.substring(0, newline);
 				pending.delete(0, newline + 1);
 				if (line.startsWith("data:") && line.contains("\"usage\"")) {
-					Usage found = usageIn(line.substring(5).trim());
-					if (found != null) {
-						usage = found;
-					}
+					usage = usageIn(line.substring(5).trim(), usage);
 				}
 			}
 		}
@@ -73,12 +70,19 @@ final class UsageScanner {
 		return bytes;
 	}
 
-	private static @Nullable Usage usageIn(String json) {
+	/**
+	 * The usage in one stream event, merged with what earlier events said: OpenAI sends it once at the end; Anthropic
+	 * sends input tokens in {@code message_start} (under {@code message}) and the output count in
+	 * {@code message_delta}.
+	 */
+	private static @Nullable Usage usageIn(String json, @Nullable Usage before) {
 		try {
-			return toUsage(JSON.readTree(json).get("usage"));
+			JsonNode event = JSON.readTree(json);
+			JsonNode node = event.has("usage") ? event.get("usage") : event.path("message").get("usage");
+			return toUsage(node, before);
 		}
 		catch (JacksonException ex) {
-			return null;
+			return before;
 		}
 	}
 
@@ -104,7 +108,7 @@ final class UsageScanner {
 			}
 			else if (c == '}' && --depth == 0) {
 				try {
-					return toUsage(JSON.readTree(text.substring(0, i + 1)));
+					return toUsage(JSON.readTree(text.substring(0, i + 1)), null);
 				}
 				catch (JacksonException ex) {
 					return null;
@@ -114,12 +118,29 @@ final class UsageScanner {
 		return null;
 	}
 
-	private static @Nullable Usage toUsage(@Nullable JsonNode node) {
+	/**
+	 * OpenAI's {@code prompt_tokens}/{@code completion_tokens}/{@code total_tokens}, or Anthropic's
+	 * {@code input_tokens} (plus its cache reads and writes, which are prompt too)/{@code output_tokens}. A count
+	 * missing here keeps its earlier value.
+	 */
+	private static @Nullable Usage toUsage(@Nullable JsonNode node, @Nullable Usage before) {
 		if (node == null || !node.isObject()) {
-			return null;
+			return before;
 		}
-		long prompt = node.path("prompt_tokens").asLong(0);
-		long completion = node.path("completion_tokens").asLong(0);
+		long prompt;
+		if (node.has("prompt_tokens")) {
+			prompt = node.path("prompt_tokens").asLong(0);
+		}
+		else if (node.has("input_tokens")) {
+			prompt = node.path("input_tokens").asLong(0) + node.path("cache_read_input_tokens").asLong(0)
+					+ node.path("cache_creation_input_tokens").asLong(0);
+		}
+		else {
+			prompt = before == null ? 0 : before.prompt();
+		}
+		long completion = node.has("completion_tokens") ? node.path("completion_tokens").asLong(0)
+				: node.has("output_tokens") ? node.path("output_tokens").asLong(0)
+						: before == null ? 0 : before.completion();
 		long total = node.path("total_tokens").asLong(prompt + completion);
 		return new Usage(prompt, completion, total);
 	}

@@ -54,6 +54,22 @@ public final class TopLevelJson {
 		return model;
 	}
 
+	/** The top-level field's value as a whole number, or {@code null} if it is absent or not a number. */
+	public @Nullable Long longValue(String field) {
+		List<int[]> at = spans.get(field);
+		if (at == null) {
+			return null;
+		}
+		int[] span = at.get(at.size() - 1); // a repeated key: the last one wins, as in most JSON readers
+		try {
+			return new java.math.BigDecimal(new String(bytes, span[0], span[1] - span[0], StandardCharsets.US_ASCII))
+				.longValue();
+		}
+		catch (NumberFormatException ex) {
+			return null;
+		}
+	}
+
 	/**
 	 * Parses the whole body (so malformed JSON is caught here, not upstream).
 	 * @throws InvalidBodyException if it is not one JSON object or its {@code model} is not a string

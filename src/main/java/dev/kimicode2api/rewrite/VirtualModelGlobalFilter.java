@@ -107,11 +107,30 @@ public class VirtualModelGlobalFilter implements GlobalFilter, Ordered {
 		Map<String, String> fields = new LinkedHashMap<>();
 		fields.put("model", TopLevelJson.quote(virtual.model()));
 		fields.putAll(virtual.set());
+		if (virtual.thinkingBudgetTokens() != null) {
+			fields.put("thinking", anthropicThinking(virtual, json.longValue("max_tokens")));
+		}
+		if (virtual.reasoningInline()) {
+			exchange.getAttributes().put(ExchangeAttributes.REASONING_INLINE, Boolean.TRUE);
+		}
 		// Names only, never the body: prompts are private.
 		log.info("{}: virtual model {} on route {} sent as model {} with {} set",
-				virtual.set().containsKey("thinking") ? "Thinking mode activated" : "Virtual model rewritten", model,
-				route.getId(), virtual.model(), virtual.set().keySet());
+				fields.containsKey("thinking") ? "Thinking mode activated" : "Virtual model rewritten", model,
+				route.getId(), virtual.model(), fields.keySet().stream().filter(f -> !f.equals("model")).toList());
 		return Mono.just(json.with(fields));
+	}
+
+	/** Anthropic's thinking switch; its budget must stay below {@code max_tokens}, which it is spent from. */
+	private static String anthropicThinking(VirtualModel virtual, Long maxTokens) {
+		long budget = virtual.thinkingBudgetTokens();
+		if (maxTokens != null) {
+			if (maxTokens < 2) {
+				throw new InvalidBodyException("max_tokens must be at least 2 for " + virtual.name()
+						+ ": thinking is spent from max_tokens");
+			}
+			budget = Math.min(budget, maxTokens - 1);
+		}
+		return "{\"type\":\"enabled\",\"budget_tokens\":" + budget + "}";
 	}
 
 	private static boolean isJson(MediaType type) {

@@ -6,6 +6,8 @@ import java.util.Map;
 
 import org.jspecify.annotations.Nullable;
 
+import dev.kimicode2api.errors.ErrorDialect;
+
 /**
  * What kimicode2api does on one gateway route, read from the route's {@code metadata}.
  *

@@ -20,6 +20,8 @@ import org.springframework.cloud.gateway.route.Route;
 import org.springframework.cloud.gateway.route.RouteDefinition;
 import org.springframework.stereotype.Component;
 
+import dev.kimicode2api.errors.ErrorDialect;
+
 /**
  * Reads kimicode2api's per-route settings from route metadata. Every route configured in YAML is checked at start-up,
  * so a typo fails the boot with the offending key named instead of failing the first request.
@@ -153,7 +155,28 @@ public class RouteSettingsRegistry {
 			fieldMap.forEach((field, json) -> set.put(String.valueOf(field),
 					jsonText(json, key + ".set." + field)));
 		}
-		return new VirtualModel(name, model, set);
+		Integer budget = null;
+		Object budgetValue = settings.get("thinking-budget-tokens");
+		if (budgetValue != null) {
+			try {
+				budget = Integer.valueOf(String.valueOf(budgetValue).trim());
+			}
+			catch (NumberFormatException ex) {
+				budget = -1;
+			}
+			if (budget < 1) {
+				throw new IllegalStateException(key + ".thinking-budget-tokens '" + budgetValue
+						+ "' must be a positive whole number of tokens");
+			}
+			if (set.containsKey("thinking")) {
+				throw new IllegalStateException(key + " has both thinking-budget-tokens and set.thinking: keep one");
+			}
+		}
+		Object inline = settings.get("reasoning-inline");
+		if (inline != null && !List.of("true", "false").contains(String.valueOf(inline).trim())) {
+			throw new IllegalStateException(key + ".reasoning-inline '" + inline + "' must be true or false");
+		}
+		return new VirtualModel(name, model, set, budget, inline != null && Boolean.parseBoolean(String.valueOf(inline).trim()));
 	}
 
 	/** A {@code set} value is JSON text ("true", "{\"type\":\"enabled\"}"); it is checked and normalised here. */

@@ -1,7 +1,6 @@
 package dev.kimicode2api.streaming;
 
 import io.netty.handler.timeout.ReadTimeoutException;
-import java.nio.charset.StandardCharsets;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.reactivestreams.Publisher;
@@ -15,6 +14,7 @@ import reactor.netty.Connection;
 import org.springframework.cloud.gateway.filter.GatewayFilterChain;
 import org.springframework.cloud.gateway.filter.GlobalFilter;
 import org.springframework.cloud.gateway.filter.NettyWriteResponseFilter;
+import org.springframework.cloud.gateway.route.Route;
 import org.springframework.core.Ordered;
 import org.springframework.core.io.buffer.DataBuffer;
 import org.springframework.http.MediaType;
@@ -23,22 +23,32 @@ import org.springframework.http.server.reactive.ServerHttpResponseDecorator;
 import org.springframework.stereotype.Component;
 import org.springframework.web.server.ServerWebExchange;
 
-import dev.kimicode2api.errors.OpenAiError;
+import dev.kimicode2api.errors.ErrorDialect;
+import dev.kimicode2api.routing.RouteSettingsRegistry;
 
 import static org.springframework.cloud.gateway.support.ServerWebExchangeUtils.CLIENT_RESPONSE_CONN_ATTR;
+import static org.springframework.cloud.gateway.support.ServerWebExchangeUtils.GATEWAY_ROUTE_ATTR;
 
 /**
  * When an upstream stream breaks after events were sent (reset, idle timeout), the status line is long gone; the
- * client gets a final SSE event {@code data: {"error":{…,"type":"proxy_error"}}} (what OpenAI SDKs raise as an API
- * error) and a properly ended response, instead of a hung or truncated connection.
+ * client gets a final SSE error event in the route's dialect ({@code data: {"error":{…,"type":"proxy_error"}}},
+ * which OpenAI SDKs raise as an API error; Anthropic's {@code event: error}) and a properly ended response, instead of a hung or truncated connection.
  */
 @Component
 public class StreamTerminationGlobalFilter implements GlobalFilter, Ordered {
 
 	private static final Logger log = LoggerFactory.getLogger(StreamTerminationGlobalFilter.class);
 
+	private final RouteSettingsRegistry registry;
+
+	public StreamTerminationGlobalFilter(RouteSettingsRegistry registry) {
+		this.registry = registry;
+	}
+
 	@Override
 	public Mono<Void> filter(ServerWebExchange exchange, GatewayFilterChain chain) {
+		Route route = exchange.getAttribute(GATEWAY_ROUTE_ATTR);
+		ErrorDialect dialect = route == null ? ErrorDialect.OPENAI : registry.forRoute(route).errorDialect();
 		ServerHttpResponse original = exchange.getResponse();
 		Sinks.Empty<Void> ended = Sinks.empty();
 		ServerHttpResponse decorated = new ServerHttpResponseDecorator(original) {
@@ -61,11 +71,8 @@ public class StreamTerminationGlobalFilter implements GlobalFilter, Ordered {
 							: "the upstream connection was closed (" + error.getClass().getSimpleName() + ")";
 					log.warn("Upstream stream on {} ended by the gateway: {}", exchange.getRequest().getPath(),
 							message);
-					byte[] json = OpenAiError.body(OpenAiError.PROXY, "Upstream stream interrupted: " + message);
-					return Mono.just(Mono.fromSupplier(() -> bufferFactory().allocateBuffer(json.length + 8)
-						.write("data: ".getBytes(StandardCharsets.US_ASCII))
-						.write(json)
-						.write("\n\n".getBytes(StandardCharsets.US_ASCII))));
+					byte[] event = dialect.streamError("Upstream stream interrupted: " + message);
+					return Mono.just(Mono.fromSupplier(() -> bufferFactory().wrap(event)));
 				})).doOnSuccess(done -> endIfUpstreamBroke(exchange, broken.get(), ended));
 			}
 		};

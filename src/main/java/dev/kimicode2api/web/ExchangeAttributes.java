@@ -18,6 +18,9 @@ public final class ExchangeAttributes {
 	/** Milliseconds from request to the first streamed byte. */
 	public static final String FIRST_BYTE_MILLIS = "kimicode2api.firstByteMillis";
 
+	/** {@code Boolean.TRUE} when the response's reasoning is to be moved into its content. */
+	public static final String REASONING_INLINE = "kimicode2api.reasoningInline";
+
 	/** The upstream's token usage, once seen. */
 	public static final String USAGE = "kimicode2api.usage";
 

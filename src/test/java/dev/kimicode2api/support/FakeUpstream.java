@@ -18,6 +18,7 @@ import reactor.netty.DisposableServer;
 import reactor.netty.http.server.HttpServer;
 import reactor.netty.http.server.HttpServerRequest;
 import reactor.netty.http.server.HttpServerResponse;
+import reactor.netty.resources.LoopResources;
 
 /**
  * A real HTTP server standing in for Kimi: each test says how it answers, and every request it received (method,
@@ -48,8 +49,15 @@ public final class FakeUpstream implements AutoCloseable {
 	/** Counted down when a client connection to this fake closes. */
 	private volatile CountDownLatch closed = new CountDownLatch(1);
 
+	/**
+	 * Event loops of the fakes' own: a gateway context that closes disposes Reactor Netty's global resources, which
+	 * would take down a fake that outlives it (the shared one in GatewayTest).
+	 */
+	private static final LoopResources LOOPS = LoopResources.create("fake-upstream", 2, true);
+
 	public FakeUpstream() {
 		this.server = HttpServer.create()
+			.runOn(LOOPS)
 			.host("127.0.0.1")
 			.port(0)
 			.doOnConnection(connection -> {
