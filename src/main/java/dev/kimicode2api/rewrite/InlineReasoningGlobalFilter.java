@@ -1,7 +1,5 @@
 package dev.kimicode2api.rewrite;
 
-import java.nio.charset.StandardCharsets;
-
 import org.reactivestreams.Publisher;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -16,6 +14,7 @@ import org.springframework.cloud.gateway.filter.NettyWriteResponseFilter;
 import org.springframework.core.Ordered;
 import org.springframework.core.io.buffer.DataBuffer;
 import org.springframework.core.io.buffer.DataBufferUtils;
+import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatusCode;
 import org.springframework.http.MediaType;
 import org.springframework.http.server.reactive.ServerHttpResponseDecorator;
@@ -60,6 +59,7 @@ public class InlineReasoningGlobalFilter implements GlobalFilter, Ordered {
 					return super.writeAndFlushWith(body);
 				}
 				ReasoningInliner inliner = new ReasoningInliner();
+				getHeaders().remove(HttpHeaders.CONTENT_LENGTH); // the rewritten events differ in length
 				return super.writeAndFlushWith(Flux.from(body)
 					.concatMap(Flux::from)
 					.concatMapIterable(inliner::accept)
