@@ -323,4 +323,27 @@ class OpenAiJavaSdkCompatibilityTest extends GatewayTest {
 		assertThat(upstream.pollRequest(Duration.ofMillis(300))).as("maxRetries(0): no second attempt").isNull();
 	}
 
+	@Test
+	void upstream429OnAStreamIsRateLimitException() throws Exception {
+		upstream.respond(FakeUpstream.json(429, OpenAiWire.RATE_LIMIT_BODY, "Retry-After", "7"));
+
+		RateLimitException e = catchThrowableOfType(RateLimitException.class, () -> {
+			try (StreamResponse<ChatCompletionChunk> stream = client.chat()
+				.completions()
+				.createStreaming(ChatCompletionCreateParams.builder()
+					.model("kimi-for-coding")
+					.addUserMessage("Hi")
+					.build())) {
+				stream.stream().forEach(chunk -> {
+				});
+			}
+		});
+
+		assertThat(e).isNotNull();
+		assertThat(e.statusCode()).isEqualTo(429);
+		assertThat(e.getMessage()).isEqualTo("429: " + OpenAiWire.RATE_LIMIT_MESSAGE);
+		assertThat(e.headers().values("Retry-After")).containsExactly("7");
+		assertForwardedChat(upstream.takeRequest(), KEY);
+	}
+
 }
