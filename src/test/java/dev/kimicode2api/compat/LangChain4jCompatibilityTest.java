@@ -85,7 +85,7 @@ class LangChain4jCompatibilityTest extends GatewayTest {
 			.listModels();
 
 		assertThat(models).extracting(ModelDescription::name)
-			.containsExactly("kimi-for-coding", "kimi-for-coding-thinking");
+			.containsExactly("kimi-for-coding", "kimi-for-coding-thinking", "kimi-for-coding-thinking-inline");
 		assertThat(models).allSatisfy(model -> {
 			assertThat(model.owner()).isEqualTo("moonshotai");
 			assertThat(model.createdAt()).isNotNull();

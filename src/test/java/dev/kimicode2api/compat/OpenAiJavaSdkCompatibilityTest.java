@@ -68,7 +68,7 @@ class OpenAiJavaSdkCompatibilityTest extends GatewayTest {
 	void listsAndRetrievesModels() {
 		List<Model> models = client.models().list().data();
 
-		assertThat(models).extracting(Model::id).containsExactly("kimi-for-coding", "kimi-for-coding-thinking");
+		assertThat(models).extracting(Model::id).containsExactly("kimi-for-coding", "kimi-for-coding-thinking", "kimi-for-coding-thinking-inline");
 		assertThat(models).allSatisfy(model -> {
 			assertThat(model.ownedBy()).isEqualTo("moonshotai");
 			assertThat(model.created()).isPositive();
@@ -200,6 +200,60 @@ class OpenAiJavaSdkCompatibilityTest extends GatewayTest {
 		assertThat(sent.get("model").asString()).isEqualTo("kimi-for-coding");
 		assertThat(sent.get("thinking").asBoolean()).isTrue();
 		assertThat(sent.get("stream").asBoolean()).isTrue();
+	}
+
+	@Test
+	void inlineThinkingModelNonStreamedHasReasoningInContent() throws Exception {
+		var message = OpenAiWire.assistantMessage("42.");
+		message.put("reasoning_content", "The user wants the answer. It is 42.");
+		upstream.respond(FakeUpstream.json(200, OpenAiWire.completion(OpenAiWire.newId(), message, "stop", 5, 12)));
+
+		ChatCompletion completion = client.chat()
+			.completions()
+			.create(ChatCompletionCreateParams.builder()
+				.model("kimi-for-coding-thinking-inline")
+				.addUserMessage("What is the answer?")
+				.build());
+
+		var answer = completion.choices().get(0).message();
+		assertThat(answer.content()).hasValue("<think>The user wants the answer. It is 42.</think>42.");
+		assertThat(answer._additionalProperties()).doesNotContainKey("reasoning_content");
+		assertThat(completion.usage().orElseThrow().totalTokens()).isEqualTo(17);
+		JsonNode sent = body(upstream.takeRequest());
+		assertThat(sent.get("model").asString()).isEqualTo("kimi-for-coding");
+		assertThat(sent.get("thinking").asBoolean()).isTrue();
+	}
+
+	@Test
+	void inlineThinkingModelStreamedHasReasoningInContent() throws Exception {
+		String id = OpenAiWire.newId();
+		upstream.respond(FakeUpstream.sse(List.of(OpenAiWire.chunk(id, OpenAiWire.roleDelta(), null),
+				OpenAiWire.chunk(id, OpenAiWire.reasoningDelta("Let me "), null),
+				OpenAiWire.chunk(id, OpenAiWire.reasoningDelta("think."), null),
+				OpenAiWire.chunk(id, OpenAiWire.contentDelta("Done"), null),
+				OpenAiWire.chunk(id, OpenAiWire.contentDelta(" thinking."), null),
+				OpenAiWire.chunk(id, OpenAiWire.delta(), "stop"), OpenAiWire.usageChunk(id, 4, 6), OpenAiWire.DONE),
+				GAP));
+
+		StringBuilder content = new StringBuilder();
+		ChatCompletionAccumulator accumulator = ChatCompletionAccumulator.create();
+		try (StreamResponse<ChatCompletionChunk> stream = client.chat()
+			.completions()
+			.createStreaming(ChatCompletionCreateParams.builder()
+				.model("kimi-for-coding-thinking-inline")
+				.addUserMessage("Think first")
+				.streamOptions(ChatCompletionStreamOptions.builder().includeUsage(true).build())
+				.build())) {
+			stream.stream().peek(accumulator::accumulate).flatMap(chunk -> chunk.choices().stream()).forEach(choice -> {
+				assertThat(choice.delta()._additionalProperties()).doesNotContainKey("reasoning_content");
+				content.append(choice.delta().content().orElse(""));
+			});
+		}
+
+		assertThat(content).hasToString("<think>Let me think.</think>Done thinking.");
+		ChatCompletion assembled = accumulator.chatCompletion();
+		assertThat(assembled.choices().get(0).message().content()).hasValue("<think>Let me think.</think>Done thinking.");
+		assertThat(assembled.usage().orElseThrow().totalTokens()).isEqualTo(10);
 	}
 
 	@Test
