@@ -166,6 +166,7 @@ class AnthropicMessagesTest extends GatewayTest {
 		double outputBefore = metric(series.formatted("completion"));
 		upstream.respond(FakeUpstream.json(200, MESSAGE));
 		postMessages("/v1/messages", "{\"model\":\"kimi-for-coding-thinking\",\"max_tokens\":5000}");
+		dev.kimicode2api.support.LogCapture.clear();
 		upstream.respond(FakeUpstream.sse(List.of(
 				"event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"usage\":{\"input_tokens\":20,\"cache_read_input_tokens\":5,\"output_tokens\":1}}}",
 				"event: message_delta\ndata: {\"type\":\"message_delta\",\"usage\":{\"output_tokens\":8}}",
@@ -173,6 +174,10 @@ class AnthropicMessagesTest extends GatewayTest {
 		postMessages("/v1/messages", "{\"model\":\"kimi-for-coding-thinking\",\"stream\":true,\"max_tokens\":5000}");
 		assertThat(metric(series.formatted("prompt")) - inputBefore).isEqualTo(12 + 25);
 		assertThat(metric(series.formatted("completion")) - outputBefore).isEqualTo(3 + 8);
+		assertThat(get("/actuator/prometheus").body()).contains("kimicode2api_requests_seconds_count{"
+				+ "model=\"kimi-for-coding-thinking\",route=\"kimi-messages\",status=\"200\",stream=\"true\"}");
+		assertThat(ChatCompletionsTest.waitForAccessLines(2)).anyMatch(line -> line.contains("POST /v1/messages")
+				&& line.contains("route=kimi-messages") && line.contains("stream=true") && line.contains("tokens=25/8/33"));
 	}
 
 	private double metric(String series) throws Exception {

@@ -57,6 +57,7 @@ class InlineReasoningTest extends GatewayTest {
 		for (int i = 0; i < bytes.length; i += 7) {
 			pieces.add(java.util.Arrays.copyOfRange(bytes, i, Math.min(bytes.length, i + 7)));
 		}
+		double tokensBefore = totalTokens();
 		upstream.respond((request, response) -> response.header("Content-Type", "text/event-stream")
 			.sendByteArray(Flux.fromIterable(pieces).delayElements(Duration.ofMillis(2)))
 			.then());
@@ -81,6 +82,8 @@ class InlineReasoningTest extends GatewayTest {
 		assertThat(content).hasToString("<think>Step one. ü</think>The answer is 42.");
 		assertThat(events).hasSize(8).last().isEqualTo("data: [DONE]");
 		assertThat(events.get(6)).contains("\"total_tokens\":3");
+		// Token metrics see the same usage as without the rewrite.
+		assertThat(totalTokens() - tokensBefore).isEqualTo(3);
 	}
 
 	@Test
@@ -132,6 +135,13 @@ class InlineReasoningTest extends GatewayTest {
 			assertThat(reader.lines().filter(l -> !l.isEmpty()).toList()).hasSize(2)
 				.first().asString().contains("\"content\":\"</think>ok\"");
 		}
+	}
+
+	private double totalTokens() throws Exception {
+		java.util.regex.Matcher m = java.util.regex.Pattern.compile(java.util.regex.Pattern.quote(
+				"kimicode2api_tokens_total{model=\"kimi-for-coding-thinking-inline\",route=\"kimi-chat\",type=\"total\"}")
+				+ " ([0-9.E+-]+)").matcher(get("/actuator/prometheus").body());
+		return m.find() ? Double.parseDouble(m.group(1)) : 0;
 	}
 
 }
