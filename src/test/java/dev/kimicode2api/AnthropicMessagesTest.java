@@ -10,8 +10,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import org.junit.jupiter.api.Test;
 import reactor.core.publisher.Mono;
@@ -180,10 +178,6 @@ class AnthropicMessagesTest extends GatewayTest {
 				&& line.contains("route=kimi-messages") && line.contains("stream=true") && line.contains("tokens=25/8/33"));
 	}
 
-	private double metric(String series) throws Exception {
-		Matcher m = Pattern.compile(Pattern.quote(series) + " ([0-9.E+-]+)").matcher(get("/actuator/prometheus").body());
-		return m.find() ? Double.parseDouble(m.group(1)) : 0;
-	}
 
 	static void assertAnthropicError(HttpResponse<String> response, int status, String type) {
 		assertThat(response.statusCode()).as(response.body()).isEqualTo(status);

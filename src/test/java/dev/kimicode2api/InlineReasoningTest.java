@@ -138,10 +138,7 @@ class InlineReasoningTest extends GatewayTest {
 	}
 
 	private double totalTokens() throws Exception {
-		java.util.regex.Matcher m = java.util.regex.Pattern.compile(java.util.regex.Pattern.quote(
-				"kimicode2api_tokens_total{model=\"kimi-for-coding-thinking-inline\",route=\"kimi-chat\",type=\"total\"}")
-				+ " ([0-9.E+-]+)").matcher(get("/actuator/prometheus").body());
-		return m.find() ? Double.parseDouble(m.group(1)) : 0;
+		return metric("kimicode2api_tokens_total{model=\"kimi-for-coding-thinking-inline\",route=\"kimi-chat\",type=\"total\"}");
 	}
 
 }

@@ -3,8 +3,6 @@ package dev.kimicode2api;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import org.junit.jupiter.api.Test;
 
@@ -50,9 +48,5 @@ class MetricsTest extends GatewayTest {
 		assertThat(scrape).contains("kimicode2api_stream_first_byte_seconds_count{model=\"kimi-for-coding\"");
 	}
 
-	private double metric(String series) throws Exception {
-		Matcher m = Pattern.compile(Pattern.quote(series) + " ([0-9.E+-]+)").matcher(get("/actuator/prometheus").body());
-		return m.find() ? Double.parseDouble(m.group(1)) : 0;
-	}
 
 }

@@ -6,6 +6,8 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -67,6 +69,12 @@ public abstract class GatewayTest {
 
 	protected HttpResponse<String> get(String path) throws IOException, InterruptedException {
 		return http.send(request(path).GET().build(), HttpResponse.BodyHandlers.ofString());
+	}
+
+	/** The value of one Prometheus series (name and labels exactly as scraped), 0 when it is not there yet. */
+	protected double metric(String series) throws IOException, InterruptedException {
+		Matcher m = Pattern.compile(Pattern.quote(series) + " ([0-9.E+-]+)").matcher(get("/actuator/prometheus").body());
+		return m.find() ? Double.parseDouble(m.group(1)) : 0;
 	}
 
 }
