@@ -1,11 +1,15 @@
 package dev.kimicode2api.web;
 
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.SignalType;
+import tools.jackson.databind.ObjectMapper;
+import tools.jackson.databind.json.JsonMapper;
 
 import org.springframework.cloud.gateway.route.Route;
 import org.springframework.core.Ordered;
@@ -25,6 +29,7 @@ import static org.springframework.cloud.gateway.support.ServerWebExchangeUtils.G
  * One access line and one {@code kimicode2api.requests} sample per request, when it is over (errors included):
  * method, path, route, model, stream, status, bytes, duration, time to first byte, tokens. Built from names the
  * gateway chose and never from headers or bodies, so no Authorization value, key or prompt can reach the log.
+ * With {@code kimicode.access-log.format=json} the same fields are one JSON object (null where unknown).
  */
 @Component
 @Order(Ordered.HIGHEST_PRECEDENCE)
@@ -32,10 +37,15 @@ public class AccessLogWebFilter implements WebFilter {
 
 	private static final Logger log = LoggerFactory.getLogger("kimicode2api.access");
 
+	private static final ObjectMapper JSON = JsonMapper.builder().build();
+
 	private final GatewayMetrics metrics;
 
-	public AccessLogWebFilter(GatewayMetrics metrics) {
+	private final boolean json;
+
+	public AccessLogWebFilter(GatewayMetrics metrics, AccessLogProperties properties) {
 		this.metrics = metrics;
+		this.json = properties.format() == AccessLogProperties.Format.JSON;
 	}
 
 	@Override
@@ -55,12 +65,32 @@ public class AccessLogWebFilter implements WebFilter {
 			}
 			if (log.isInfoEnabled()) {
 				Usage usage = exchange.getAttribute(ExchangeAttributes.USAGE);
-				log.info("{} {} route={} model={} stream={} status={} bytes={} duration_ms={} ttfb_ms={} tokens={}",
-						exchange.getRequest().getMethod(), exchange.getRequest().getPath().value(), routeId,
-						model == null ? "-" : model, stream, status,
-						exchange.getAttributeOrDefault(ExchangeAttributes.RESPONSE_BYTES, 0L), duration.toMillis(),
-						exchange.getAttributeOrDefault(ExchangeAttributes.FIRST_BYTE_MILLIS, "-"),
-						usage == null ? "-" : usage.prompt() + "/" + usage.completion() + "/" + usage.total());
+				long bytes = exchange.getAttributeOrDefault(ExchangeAttributes.RESPONSE_BYTES, 0L);
+				Long ttfb = exchange.getAttribute(ExchangeAttributes.FIRST_BYTE_MILLIS);
+				String method = exchange.getRequest().getMethod().name();
+				String path = exchange.getRequest().getPath().value();
+				if (json) {
+					Map<String, Object> line = new LinkedHashMap<>();
+					line.put("method", method);
+					line.put("path", path);
+					line.put("route", routeId);
+					line.put("model", model);
+					line.put("stream", stream);
+					line.put("status", status);
+					line.put("bytes", bytes);
+					line.put("duration_ms", duration.toMillis());
+					line.put("ttfb_ms", ttfb);
+					line.put("prompt_tokens", usage == null ? null : usage.prompt());
+					line.put("completion_tokens", usage == null ? null : usage.completion());
+					line.put("total_tokens", usage == null ? null : usage.total());
+					log.info("{}", JSON.writeValueAsString(line));
+				}
+				else {
+					log.info("{} {} route={} model={} stream={} status={} bytes={} duration_ms={} ttfb_ms={} tokens={}",
+							method, path, routeId, model == null ? "-" : model, stream, status, bytes,
+							duration.toMillis(), ttfb == null ? "-" : ttfb,
+							usage == null ? "-" : usage.prompt() + "/" + usage.completion() + "/" + usage.total());
+				}
 			}
 		});
 	}
