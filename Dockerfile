@@ -11,8 +11,9 @@ RUN mvn -B -q dependency:go-offline
 COPY src ./src
 RUN mvn -B -DskipTests package
 
-# Spring Boot 4 tools jarmode: exploded layout with launcher, one directory per layer.
-RUN java -Djarmode=tools -jar target/kimicode2api.jar extract --layers --launcher --destination extracted
+# Spring Boot 4 tools jarmode: one directory per layer, each holding part of the extracted layout (the application
+# jar, whose manifest names its dependencies in lib/). That layout, unlike the launcher's, is what AppCDS needs.
+RUN java -Djarmode=tools -jar target/kimicode2api.jar extract --layers --destination extracted
 
 # ---- Stage 2: minimal runtime ----
 FROM eclipse-temurin:17-jre
@@ -29,6 +30,13 @@ COPY --from=build /build/extracted/spring-boot-loader/ ./
 COPY --from=build /build/extracted/snapshot-dependencies/ ./
 COPY --from=build /build/extracted/application/ ./
 
+# AppCDS (Spring Boot's documented recipe): a training run that starts the application context and exits at once
+# (-Dspring.context.exit=onRefresh; nothing is contacted) dumps the classes it loaded into app.jsa. It must run here,
+# with the very JVM and class path of the runtime; a JVM that cannot use the archive ignores it and starts normally.
+# Measured on a 2-core machine (docs/performance.md): ready roughly twice as fast as the fat jar.
+RUN java -XX:ArchiveClassesAtExit=app.jsa -Dspring.context.exit=onRefresh -jar kimicode2api.jar \
+ && chmod 0444 app.jsa
+
 # The JVM reads JAVA_TOOL_OPTIONS itself, so setting it at runtime
 # (docker run -e / Kubernetes ConfigMap) replaces these defaults entirely.
 ENV JAVA_TOOL_OPTIONS="-XX:MaxRAMPercentage=75 -XX:+ExitOnOutOfMemoryError -Djava.security.egd=file:/dev/./urandom"
@@ -37,4 +45,4 @@ USER 10001:10001
 EXPOSE 8080
 
 # Exec form: java is PID 1 and receives SIGTERM directly for graceful shutdown.
-ENTRYPOINT ["java", "org.springframework.boot.loader.launch.JarLauncher"]
+ENTRYPOINT ["java", "-XX:SharedArchiveFile=app.jsa", "-jar", "kimicode2api.jar"]
