@@ -37,9 +37,8 @@ import org.springframework.web.server.ServerWebExchange;
 import org.springframework.web.server.ServerWebInputException;
 
 import dev.kimicode2api.rewrite.InvalidBodyException;
+import dev.kimicode2api.routing.RouteSettings;
 import dev.kimicode2api.routing.RouteSettingsRegistry;
-
-import static org.springframework.cloud.gateway.support.ServerWebExchangeUtils.GATEWAY_ROUTE_ATTR;
 
 /**
  * Turns every failure into a JSON error in the route's dialect (never a whitelabel page or a stack trace): client
@@ -76,9 +75,9 @@ public class GatewayErrorWebExceptionHandler implements ErrorWebExceptionHandler
 		}
 		boolean noHandler = error instanceof ResponseStatusException status && status.getStatusCode().value() == 404
 				&& (status.getReason() == null || status.getReason().equals("No matching handler"));
-		Route route = exchange.getAttribute(GATEWAY_ROUTE_ATTR);
-		Mono<Probe> probe = route != null && !noHandler
-				? Mono.just(new Probe(Set.of(), registry.forRoute(route).errorDialect())) : probe(exchange);
+		RouteSettings routed = registry.forExchange(exchange);
+		Mono<Probe> probe = routed != null && !noHandler ? Mono.just(new Probe(Set.of(), routed.errorDialect()))
+				: probe(exchange);
 		return probe.flatMap(found -> {
 			ErrorDialect dialect = found.dialect();
 			if (noHandler) {

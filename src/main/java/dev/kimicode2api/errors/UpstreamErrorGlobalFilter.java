@@ -12,7 +12,6 @@ import tools.jackson.databind.ObjectMapper;
 import org.springframework.cloud.gateway.filter.GatewayFilterChain;
 import org.springframework.cloud.gateway.filter.GlobalFilter;
 import org.springframework.cloud.gateway.filter.NettyWriteResponseFilter;
-import org.springframework.cloud.gateway.route.Route;
 import org.springframework.core.Ordered;
 import org.springframework.core.io.buffer.DataBuffer;
 import org.springframework.core.io.buffer.DataBufferUtils;
@@ -27,14 +26,11 @@ import org.springframework.web.server.ServerWebExchange;
 
 import dev.kimicode2api.routing.RouteSettingsRegistry;
 
-import static org.springframework.cloud.gateway.support.ServerWebExchangeUtils.GATEWAY_ROUTE_ATTR;
-
 /**
  * An upstream error (status 400 and above) reaches the client with its status and headers ({@code Retry-After}
  * included) and a body in the route's error dialect: the upstream's own when it already is one, otherwise one
  * written here ({@code {"error":{"message":…,"type":"upstream_error"}}} for OpenAI) with the upstream's message
- * where it gave one. Successful
- * responses, streams above all, pass through untouched.
+ * where it gave one. Successful responses, streams above all, pass through untouched.
  */
 @Component
 public class UpstreamErrorGlobalFilter implements GlobalFilter, Ordered {
@@ -52,10 +48,8 @@ public class UpstreamErrorGlobalFilter implements GlobalFilter, Ordered {
 
 	@Override
 	public Mono<Void> filter(ServerWebExchange exchange, GatewayFilterChain chain) {
-		Route route = exchange.getAttribute(GATEWAY_ROUTE_ATTR);
-		ErrorDialect dialect = route == null ? ErrorDialect.OPENAI : registry.forRoute(route).errorDialect();
 		return chain.filter(exchange.mutate()
-			.response(new ErrorNormalizingResponse(exchange.getResponse(), dialect))
+			.response(new ErrorNormalizingResponse(exchange.getResponse(), registry.errorDialect(exchange)))
 			.build());
 	}
 

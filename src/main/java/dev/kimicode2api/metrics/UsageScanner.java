@@ -10,9 +10,9 @@ import tools.jackson.databind.ObjectMapper;
 import org.springframework.core.io.buffer.DataBuffer;
 
 /**
- * Finds the {@code usage} object (OpenAI's or Anthropic's) in a response as its bytes pass by, without holding the response: a stream
- * is read line by line (only a partial line is carried over), a plain body keeps only its last few kilobytes, where
- * {@code usage} sits.
+ * Finds the {@code usage} object (OpenAI's or Anthropic's) in a response as its bytes pass by, without holding the
+ * response: a stream is read line by line (only a partial line is carried over), a plain body keeps only its last
+ * few kilobytes, where {@code usage} sits.
  */
 final class UsageScanner {
 

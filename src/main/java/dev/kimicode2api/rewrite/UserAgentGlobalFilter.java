@@ -4,7 +4,6 @@ import reactor.core.publisher.Mono;
 
 import org.springframework.cloud.gateway.filter.GatewayFilterChain;
 import org.springframework.cloud.gateway.filter.GlobalFilter;
-import org.springframework.cloud.gateway.route.Route;
 import org.springframework.core.Ordered;
 import org.springframework.http.HttpHeaders;
 import org.springframework.stereotype.Component;
@@ -12,8 +11,6 @@ import org.springframework.web.server.ServerWebExchange;
 
 import dev.kimicode2api.routing.RouteSettings;
 import dev.kimicode2api.routing.RouteSettingsRegistry;
-
-import static org.springframework.cloud.gateway.support.ServerWebExchangeUtils.GATEWAY_ROUTE_ATTR;
 
 /** Sets the route's {@code user-agent} on the upstream request, whatever the client sent; no setting, no change. */
 @Component
@@ -27,8 +24,7 @@ public class UserAgentGlobalFilter implements GlobalFilter, Ordered {
 
 	@Override
 	public Mono<Void> filter(ServerWebExchange exchange, GatewayFilterChain chain) {
-		Route route = exchange.getAttribute(GATEWAY_ROUTE_ATTR);
-		RouteSettings settings = route == null ? null : registry.forRoute(route);
+		RouteSettings settings = registry.forExchange(exchange);
 		if (settings == null || settings.userAgent() == null) {
 			return chain.filter(exchange);
 		}

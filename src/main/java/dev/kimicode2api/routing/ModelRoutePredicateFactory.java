@@ -2,6 +2,7 @@ package dev.kimicode2api.routing;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.function.Predicate;
 
 import org.jspecify.annotations.Nullable;
@@ -28,6 +29,8 @@ public class ModelRoutePredicateFactory extends AbstractRoutePredicateFactory<Mo
 
 	public static final String NAME = "Model";
 
+	private static final String MODEL = ModelRoutePredicateFactory.class.getName() + ".model";
+
 	private final long maxRequestBytes;
 
 	public ModelRoutePredicateFactory(KimicodeProperties properties) {
@@ -52,7 +55,7 @@ public class ModelRoutePredicateFactory extends AbstractRoutePredicateFactory<Mo
 			@Override
 			public Mono<Boolean> apply(ServerWebExchange exchange) {
 				return CachedRequestBody.read(exchange, maxRequestBytes)
-					.map(body -> models.contains(modelOf(body)))
+					.map(body -> models.contains(modelOf(exchange, body)))
 					.onErrorReturn(false);
 			}
 
@@ -73,13 +76,19 @@ public class ModelRoutePredicateFactory extends AbstractRoutePredicateFactory<Mo
 		throw new UnsupportedOperationException("Model reads the request body, so it is only async");
 	}
 
-	private static @Nullable String modelOf(byte[] body) {
-		try {
-			return TopLevelJson.parse(body).model();
+	/** The body's model, parsed once per exchange however many Model routes ask. */
+	private static @Nullable String modelOf(ServerWebExchange exchange, byte[] body) {
+		Optional<String> model = exchange.getAttribute(MODEL);
+		if (model == null) {
+			try {
+				model = Optional.ofNullable(TopLevelJson.parse(body).model());
+			}
+			catch (InvalidBodyException ex) {
+				model = Optional.empty();
+			}
+			exchange.getAttributes().put(MODEL, model);
 		}
-		catch (InvalidBodyException ex) {
-			return null;
-		}
+		return model.orElse(null);
 	}
 
 	public static class Config {

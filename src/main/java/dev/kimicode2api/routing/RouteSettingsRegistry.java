@@ -8,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 import org.jspecify.annotations.Nullable;
@@ -19,8 +20,11 @@ import org.springframework.cloud.gateway.handler.predicate.PredicateDefinition;
 import org.springframework.cloud.gateway.route.Route;
 import org.springframework.cloud.gateway.route.RouteDefinition;
 import org.springframework.stereotype.Component;
+import org.springframework.web.server.ServerWebExchange;
 
 import dev.kimicode2api.errors.ErrorDialect;
+
+import static org.springframework.cloud.gateway.support.ServerWebExchangeUtils.GATEWAY_ROUTE_ATTR;
 
 /**
  * Reads kimicode2api's per-route settings from route metadata. Every route configured in YAML is checked at start-up,
@@ -44,8 +48,8 @@ public class RouteSettingsRegistry {
 			RouteDefinition route = routes.get(i);
 			String key = PREFIX + "[" + i + "]";
 			validateUri(route.getUri(), key + ".uri");
-			RouteSettings settings = parse(route.getId(), route.getMetadata(), key + ".metadata")
-				.claiming(claimedModels(route, key));
+			RouteSettings parsed = parse(route.getId(), route.getMetadata(), key + ".metadata");
+			RouteSettings settings = parsed.claiming(claimedModels(route, key, parsed.virtualModels().keySet()));
 			all.add(settings);
 			byRouteId.put(route.getId(), settings);
 		}
@@ -63,8 +67,20 @@ public class RouteSettingsRegistry {
 				id -> parse(id, route.getMetadata(), PREFIX + "[" + id + "].metadata"));
 	}
 
+	/** The settings of the route that took this exchange, or {@code null} before routing. */
+	public @Nullable RouteSettings forExchange(ServerWebExchange exchange) {
+		Route route = exchange.getAttribute(GATEWAY_ROUTE_ATTR);
+		return route == null ? null : forRoute(route);
+	}
+
+	/** The error shape of the route that took this exchange; OpenAI's before routing. */
+	public ErrorDialect errorDialect(ServerWebExchange exchange) {
+		RouteSettings settings = forExchange(exchange);
+		return settings == null ? ErrorDialect.OPENAI : settings.errorDialect();
+	}
+
 	/** The names of the route's {@code Model} predicate, checked to cover the route's virtual models. */
-	private static List<String> claimedModels(RouteDefinition route, String key) {
+	private static List<String> claimedModels(RouteDefinition route, String key, Set<String> virtualModels) {
 		List<PredicateDefinition> predicates = route.getPredicates();
 		List<String> claimed = new ArrayList<>();
 		for (int j = 0; j < predicates.size(); j++) {
@@ -76,19 +92,17 @@ public class RouteSettingsRegistry {
 			String predicateKey = key + ".predicates[" + j + "]";
 			predicate.getArgs().values().forEach(value -> names.addAll(names(value, predicateKey)));
 			if (names.isEmpty()) {
-				throw new IllegalStateException(predicateKey + " 'Model' needs the model names the route claims, e.g. Model=my-model,my-model-fast");
+				throw new IllegalStateException(predicateKey
+						+ " 'Model' needs the model names the route claims, e.g. Model=my-model,my-model-fast");
 			}
 			claimed.addAll(names);
 		}
 		if (!claimed.isEmpty()) {
-			Object virtual = route.getMetadata().get("virtual-models");
-			if (virtual instanceof Map<?, ?> map) {
-				for (Object name : map.keySet()) {
-					if (!claimed.contains(String.valueOf(name))) {
-						throw new IllegalStateException(key + ".metadata.virtual-models." + name
-								+ " is not listed in the route's Model predicate, so requests for it would go to"
-								+ " another route: add it, e.g. Model=" + String.join(",", claimed) + "," + name);
-					}
+			for (String name : virtualModels) {
+				if (!claimed.contains(name)) {
+					throw new IllegalStateException(key + ".metadata.virtual-models." + name
+							+ " is not listed in the route's Model predicate, so requests for it would go to"
+							+ " another route: add it, e.g. Model=" + String.join(",", claimed) + "," + name);
 				}
 			}
 		}

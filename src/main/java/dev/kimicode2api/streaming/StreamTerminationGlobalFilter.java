@@ -14,7 +14,6 @@ import reactor.netty.Connection;
 import org.springframework.cloud.gateway.filter.GatewayFilterChain;
 import org.springframework.cloud.gateway.filter.GlobalFilter;
 import org.springframework.cloud.gateway.filter.NettyWriteResponseFilter;
-import org.springframework.cloud.gateway.route.Route;
 import org.springframework.core.Ordered;
 import org.springframework.core.io.buffer.DataBuffer;
 import org.springframework.http.MediaType;
@@ -27,12 +26,12 @@ import dev.kimicode2api.errors.ErrorDialect;
 import dev.kimicode2api.routing.RouteSettingsRegistry;
 
 import static org.springframework.cloud.gateway.support.ServerWebExchangeUtils.CLIENT_RESPONSE_CONN_ATTR;
-import static org.springframework.cloud.gateway.support.ServerWebExchangeUtils.GATEWAY_ROUTE_ATTR;
 
 /**
  * When an upstream stream breaks after events were sent (reset, idle timeout), the status line is long gone; the
  * client gets a final SSE error event in the route's dialect ({@code data: {"error":{…,"type":"proxy_error"}}},
- * which OpenAI SDKs raise as an API error; Anthropic's {@code event: error}) and a properly ended response, instead of a hung or truncated connection.
+ * which OpenAI SDKs raise as an API error; Anthropic's {@code event: error}) and a properly ended response, instead
+ * of a hung or truncated connection.
  */
 @Component
 public class StreamTerminationGlobalFilter implements GlobalFilter, Ordered {
@@ -47,8 +46,7 @@ public class StreamTerminationGlobalFilter implements GlobalFilter, Ordered {
 
 	@Override
 	public Mono<Void> filter(ServerWebExchange exchange, GatewayFilterChain chain) {
-		Route route = exchange.getAttribute(GATEWAY_ROUTE_ATTR);
-		ErrorDialect dialect = route == null ? ErrorDialect.OPENAI : registry.forRoute(route).errorDialect();
+		ErrorDialect dialect = registry.errorDialect(exchange);
 		ServerHttpResponse original = exchange.getResponse();
 		Sinks.Empty<Void> ended = Sinks.empty();
 		ServerHttpResponse decorated = new ServerHttpResponseDecorator(original) {
