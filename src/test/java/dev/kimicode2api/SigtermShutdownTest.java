@@ -6,18 +6,12 @@ import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.net.ConnectException;
 import java.net.Socket;
-import java.net.URI;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
+import java.util.Map;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -25,6 +19,7 @@ import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 import dev.kimicode2api.support.FakeUpstream;
+import dev.kimicode2api.support.GatewayProcess;
 
 import static dev.kimicode2api.RetryAndShutdownTest.chat;
 import static dev.kimicode2api.RetryAndShutdownTest.http;
@@ -41,21 +36,13 @@ class SigtermShutdownTest {
 	/** The JVM's exit status after a SIGTERM that it handled with its shutdown hooks: 128 + 15. */
 	static final int EXIT_AFTER_SIGTERM = 143;
 
-	private Process process;
-
-	private Thread pump;
-
-	private final List<String> output = new CopyOnWriteArrayList<>();
+	private GatewayProcess gateway;
 
 	@AfterEach
 	void stopProcess() throws InterruptedException {
-		if (process != null && process.isAlive()) {
-			process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+		if (gateway != null) {
+			gateway.close();
 		}
-		if (pump != null) {
-			pump.join(5000);
-		}
-		System.out.println("---- gateway process output ----\n" + String.join("\n", output) + "\n---- end ----");
 	}
 
 	@Test
@@ -84,7 +71,7 @@ class SigtermShutdownTest {
 					new InputStreamReader(response.body(), StandardCharsets.UTF_8))) {
 				received.add(reader.readLine());
 				sigterm = System.nanoTime();
-				sigterm();
+				gateway.sigterm();
 				assertThat(refusesNewConnections(port)).as("new connections refused after SIGTERM").isTrue();
 				for (String line = reader.readLine(); line != null; line = reader.readLine()) {
 					if (!line.isEmpty()) {
@@ -93,10 +80,10 @@ class SigtermShutdownTest {
 				}
 			}
 			assertThat(received).containsExactlyElementsOf(sent);
-			assertThat(process.waitFor(10, TimeUnit.SECONDS)).as("exited within the grace period").isTrue();
+			int status = gateway.awaitExit(Duration.ofSeconds(10));
 			assertThat(Duration.ofNanos(System.nanoTime() - sigterm)).isLessThan(Duration.ofSeconds(10));
-			assertThat(process.exitValue()).isEqualTo(EXIT_AFTER_SIGTERM);
-			assertCleanOutput();
+			assertThat(status).isEqualTo(EXIT_AFTER_SIGTERM);
+			gateway.assertCleanOutput();
 		}
 	}
 
@@ -119,7 +106,7 @@ class SigtermShutdownTest {
 					new InputStreamReader(response.body(), StandardCharsets.UTF_8))) {
 				received.add(reader.readLine());
 				sigterm = System.nanoTime();
-				sigterm();
+				gateway.sigterm();
 				try {
 					for (String line = reader.readLine(); line != null; line = reader.readLine()) {
 						if (!line.isEmpty()) {
@@ -132,77 +119,27 @@ class SigtermShutdownTest {
 				}
 			}
 			Duration streamEnded = Duration.ofNanos(System.nanoTime() - sigterm);
-			assertThat(process.waitFor(15, TimeUnit.SECONDS)).as("exited after the grace period").isTrue();
+			int status = gateway.awaitExit(Duration.ofSeconds(15));
 			Duration exited = Duration.ofNanos(System.nanoTime() - sigterm);
-			output.add("[test] stream ended after " + streamEnded.toMillis() + " ms (error: " + endedWithError
+			gateway.note("[test] stream ended after " + streamEnded.toMillis() + " ms (error: " + endedWithError
 					+ "), process exited after " + exited.toMillis() + " ms, " + received.size() + " events");
 			assertThat(received).as("the stream was cut").hasSizeLessThan(sent.size());
 			assertThat(received).as("events kept flowing during the grace period").hasSizeGreaterThan(5);
 			assertThat(streamEnded).isBetween(Duration.ofMillis(2500), Duration.ofSeconds(8));
 			// Grace period, then about 2 s for Reactor Netty's event loops to wind down.
 			assertThat(exited).isLessThan(Duration.ofSeconds(10));
-			assertThat(process.exitValue()).isEqualTo(EXIT_AFTER_SIGTERM);
-			assertCleanOutput();
+			assertThat(status).isEqualTo(EXIT_AFTER_SIGTERM);
+			gateway.assertCleanOutput();
 		}
 	}
 
-	/**
-	 * SIGTERM through the process handle: {@link Process#destroy()} sends the same signal but also closes our end of
-	 * the process's output, which would hide everything it logs while shutting down.
-	 */
-	private void sigterm() {
-		assertThat(process.toHandle().destroy()).as("SIGTERM sent").isTrue();
-	}
-
-	/** Starts the application in its own JVM and waits until it answers; returns its port. */
+	/** Starts the application in its own JVM from the test class path and waits until it answers; returns its port. */
 	private int startGateway(FakeUpstream upstream, String gracePeriod) throws Exception {
-		String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-		ProcessBuilder builder = new ProcessBuilder(java, "-Dio.netty.leakDetection.level=paranoid",
-				"-XX:TieredStopAtLevel=1", "-Dspring.jmx.enabled=false", "-cp", System.getProperty("java.class.path"),
-				Kimicode2ApiApplication.class.getName());
-		builder.environment().put("KIMI_API_BASE_URL", upstream.baseUrl());
-		builder.environment().put("SERVER_PORT", "0");
-		builder.environment().put("SHUTDOWN_GRACE_PERIOD", gracePeriod);
-		builder.redirectErrorStream(true);
-		process = builder.start();
-		pump = new Thread(() -> {
-			try (BufferedReader reader = new BufferedReader(
-					new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-				for (String line = reader.readLine(); line != null; line = reader.readLine()) {
-					output.add(line);
-				}
-			}
-			catch (IOException ended) {
-				// the process is gone
-			}
-		}, "gateway-output");
-		pump.setDaemon(true);
-		pump.start();
-		Pattern started = Pattern.compile("Netty started on port (\\d+)");
-		long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-		while (System.nanoTime() < deadline) {
-			assertThat(process.isAlive()).as("gateway process running; output:\n" + String.join("\n", output)).isTrue();
-			for (String line : output) {
-				Matcher m = started.matcher(line);
-				if (m.find()) {
-					int port = Integer.parseInt(m.group(1));
-					HttpResponse<String> root = http.send(
-							HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/")).build(),
-							HttpResponse.BodyHandlers.ofString());
-					assertThat(root.statusCode()).isEqualTo(200);
-					return port;
-				}
-			}
-			Thread.sleep(100);
-		}
-		throw new AssertionError("gateway did not start; output:\n" + String.join("\n", output));
-	}
-
-	private void assertCleanOutput() throws InterruptedException {
-		pump.join(5000);
-		String all = String.join("\n", output);
-		assertThat(output).as(all).noneMatch(l -> l.contains("LEAK:"));
-		assertThat(output).as(all).noneMatch(l -> l.matches("\\s+at [\\w.$]+\\(.*") || l.contains("Exception"));
+		gateway = GatewayProcess.start(
+				List.of("-Dio.netty.leakDetection.level=paranoid", "-XX:TieredStopAtLevel=1", "-Dspring.jmx.enabled=false",
+						"-cp", System.getProperty("java.class.path"), Kimicode2ApiApplication.class.getName()),
+				Map.of("KIMI_API_BASE_URL", upstream.baseUrl(), "SHUTDOWN_GRACE_PERIOD", gracePeriod));
+		return gateway.awaitReady(Duration.ofSeconds(60));
 	}
 
 	private static boolean refusesNewConnections(int port) throws InterruptedException {
