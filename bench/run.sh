@@ -3,15 +3,16 @@
 #
 # Measures, on this machine and against a fast local fake upstream (bench/FakeUpstream.java), all on 127.0.0.1:
 #   - non-streaming chat completions, wrk -t2 -c64 --latency: the fake upstream direct, nginx as a plain reverse
-#     proxy with a keep-alive pool (bench/nginx.conf), and the gateway, cold (first BENCH_COLD_SECONDS of load) and
+#     proxy with a keep-alive pool (bench/nginx.conf), the thinnest JVM hop for reference (bench/BareHop.java: Reactor
+#     Netty and Jackson, no Spring), and the gateway, cold (first BENCH_COLD_SECONDS of load) and
 #     warm (after BENCH_WARM_AFTER_SECONDS of load), with the plain model and the thinking (rewritten) model;
 #   - SSE added latency per event, gateway vs direct (bench/StreamLatency.java);
 #   - concurrent open streams through the gateway, with RSS, file descriptors and CPU (bench/StreamHold.java): at
 #     BENCH_STREAMS, then, when the open-files limit cannot hold 2 sockets per stream in the gateway, again at the
 #     largest count that limit allows;
 #   - the added cost of rewriting a ~3 MB thinking request (median of BENCH_BIG_POSTS POSTs, direct vs gateway);
-#   - the gateway's time from process start to ready (fat jar; extracted jar; extracted + AppCDS archive, as the
-#     Dockerfile runs it) and its RSS.
+#   - the gateway's time from process start to ready (fat jar; extracted jar; + AppCDS archive; + AppCDS and Spring
+#     AOT, as the Dockerfile runs it) and its RSS.
 # Prints one markdown table and writes it to bench/results-latest.md. Stops everything it started on exit.
 #
 # Settings (environment):
@@ -25,6 +26,8 @@
 #                                environment variable (e.g. LOGGING_LEVEL_KIMICODE2API_ACCESS=warn) reaches it as is
 #   BENCH_LAT_STREAMS=16 BENCH_LAT_EVENTS=200 BENCH_LAT_GAP_MS=10   per-event latency test
 #   BENCH_BIG_POSTS=20           3 MB POSTs timed per side (after as many warm-up POSTs)
+#   BENCH_BARE=1                 also measure bench/BareHop.java, the thinnest JVM hop, for reference (0: skip)
+#   BENCH_STARTS=3               starts of each extracted start-up variant (median and range are reported)
 #   BENCH_PORT_BASE=18080        gateway on BASE, fake upstream on BASE+1, nginx on BASE+2
 #   BENCH_SKIP_BUILD=1           reuse target/kimicode2api.jar when it exists
 #   BENCH_KEEP_TMP=1             keep the temp dir (logs, raw wrk output) instead of deleting it
@@ -49,10 +52,13 @@ LAT_STREAMS=${BENCH_LAT_STREAMS:-16}
 LAT_EVENTS=${BENCH_LAT_EVENTS:-200}
 LAT_GAP_MS=${BENCH_LAT_GAP_MS:-10}
 BIG_POSTS=${BENCH_BIG_POSTS:-20}
+STARTS=${BENCH_STARTS:-3}
+BARE=${BENCH_BARE:-1}
 PORT_BASE=${BENCH_PORT_BASE:-18080}
 GW_PORT=$PORT_BASE
 FAKE_PORT=$((PORT_BASE + 1))
 NGINX_PORT=$((PORT_BASE + 2))
+BARE_PORT=$((PORT_BASE + 3))
 COLD_HALF=$(((COLD + 1) / 2))
 CHAT=/v1/chat/completions
 
@@ -90,13 +96,13 @@ else
 fi
 [ -f "$JAR" ] || die "no $JAR after the build"
 
-for p in "$GW_PORT" "$FAKE_PORT" "$NGINX_PORT"; do
+for p in "$GW_PORT" "$FAKE_PORT" "$NGINX_PORT" "$BARE_PORT"; do
 	if (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then die "port $p is already in use (set BENCH_PORT_BASE)"; fi
 done
 
 # ---------------------------------------------------------------- process bookkeeping
 TMP=$(mktemp -d /tmp/kimicode2api-bench.XXXXXX)
-FAKE_PID="" NGINX_PID="" GW_PID=""
+FAKE_PID="" NGINX_PID="" GW_PID="" BARE_PID=""
 stop_pid() { # pid, seconds to wait after TERM before KILL
 	local pid=$1 wait=${2:-10} i
 	[ -n "$pid" ] || return 0
@@ -110,6 +116,7 @@ cleanup() {
 	local rc=$?
 	stop_pid "$GW_PID" 10
 	stop_pid "$NGINX_PID" 5
+	stop_pid "$BARE_PID" 5
 	stop_pid "$FAKE_PID" 5
 	if [ "${BENCH_KEEP_TMP:-0}" = 1 ]; then log "logs kept in $TMP"; else rm -rf "$TMP"; fi
 	exit $rc
@@ -211,6 +218,25 @@ wrk_run nginx-plain "$BENCH/chat.lua" "$NGINX_URL" "$SECS"
 wrk_run nginx-thinking "$BENCH/chat-thinking.lua" "$NGINX_URL" "$SECS"
 stop_pid "$NGINX_PID" 5
 NGINX_PID=""
+
+# ---------------------------------------------------------------- 3b'. the thinnest JVM hop, for reference
+# bench/BareHop.java: Reactor Netty server + client and the same Jackson rewrite, no Spring. It runs on the gateway's
+# own libraries (the extracted jar, also used for the start-up variants below) and gets the same warm-up.
+java -Djarmode=tools -jar "$JAR" extract --destination "$TMP/cds" >"$TMP/cds-extract.log" 2>&1 || die "could not extract $JAR"
+if [ "$BARE" = 1 ]; then
+	log "starting the bare Reactor Netty hop on 127.0.0.1:$BARE_PORT (reference, no Spring)"
+	java -Xmx512m -Dreactor.netty.ioWorkerCount="$(($(nproc) > 2 ? $(nproc) : 2))" -cp "$TMP/cds/lib/*" \
+		"$BENCH/BareHop.java" "$BARE_PORT" "http://127.0.0.1:$FAKE_PORT/coding" >"$TMP/barehop.log" 2>&1 &
+	BARE_PID=$!
+	wait_http "$BARE_PORT" / 60 "$BARE_PID" || die "the bare hop did not start (see $TMP/barehop.log)"
+	BARE_URL="http://127.0.0.1:$BARE_PORT$CHAT"
+	wrk_load "$BENCH/chat-thinking.lua" "$BARE_URL" $((WARM_AFTER / 2))
+	wrk_load "$BENCH/chat.lua" "$BARE_URL" $((WARM_AFTER - WARM_AFTER / 2))
+	wrk_run bare-plain-warm "$BENCH/chat.lua" "$BARE_URL" "$SECS"
+	wrk_run bare-thinking-warm "$BENCH/chat-thinking.lua" "$BARE_URL" "$SECS"
+	stop_pid "$BARE_PID" 5
+	BARE_PID=""
+fi
 
 # ---------------------------------------------------------------- 3c. gateway, cold then warm
 log "starting the gateway on 127.0.0.1:$GW_PORT (java -Xmx512m $GATEWAY_OPTS -jar target/kimicode2api.jar)"
@@ -324,22 +350,36 @@ start_variant() { # name, java options...: time from process start to the first 
 	fi
 	stop_pid "$pid" 10
 }
-log "start-up variants: extracted jar (java -Djarmode=tools ... extract), then with an AppCDS archive"
-READY_EXTRACTED="?" READY_CDS="?" CDS_TRAIN_MS="?"
-if java -Djarmode=tools -jar "$JAR" extract --destination "$TMP/cds" >"$TMP/cds-extract.log" 2>&1; then
-	sleep 2
-	READY_EXTRACTED=$(start_variant extracted)
-	sleep 2
-	t0=$(now_ms)
-	(cd "$TMP/cds" && java -XX:ArchiveClassesAtExit=app.jsa -Dspring.context.exit=onRefresh -jar kimicode2api.jar \
-		>"$TMP/cds-train.log" 2>&1) || true
-	CDS_TRAIN_MS=$(($(now_ms) - t0))
-	if [ -s "$TMP/cds/app.jsa" ]; then
+# Each variant is started STARTS times; the median is reported, with the range (one start varies by ±1 s here).
+median_of() { # name, java options...: "median (min–max)" of STARTS starts
+	local name=$1 i v all=()
+	shift
+	for ((i = 0; i < STARTS; i++)); do
 		sleep 2
-		READY_CDS=$(start_variant cds -XX:SharedArchiveFile=app.jsa)
-	fi
+		v=$(start_variant "$name" "$@")
+		[ "$v" = "?" ] && { echo "?"; return; }
+		all+=("$v")
+	done
+	printf '%s\n' "${all[@]}" | sort -n | awk '{ v[NR] = $1 } END { printf "%d ms (%d–%d)", v[int((NR + 1) / 2)], v[1], v[NR] }'
+}
+train() { # archive, java options...: the Dockerfile's AppCDS training run, in $TMP/cds; prints its ms
+	local archive=$1 t0
+	shift
+	t0=$(now_ms)
+	(cd "$TMP/cds" && CDS_TRAINING_PORT="$GW_PORT" bash "$ROOT/src/main/docker/cds-training-run.sh" "$archive" "$@" \
+		>"$TMP/cds-train-$archive.log" 2>&1) || true
+	echo $(($(now_ms) - t0))
+}
+log "start-up variants ($STARTS starts each): extracted jar, + AppCDS, + AppCDS and Spring AOT (as the Dockerfile runs it)"
+READY_EXTRACTED="?" READY_CDS="?" READY_AOT="?" CDS_TRAIN_MS="?" AOT_TRAIN_MS="?"
+if [ -f "$TMP/cds/kimicode2api.jar" ]; then
+	READY_EXTRACTED=$(median_of extracted)
+	CDS_TRAIN_MS=$(train app.jsa)
+	[ -s "$TMP/cds/app.jsa" ] && READY_CDS=$(median_of cds -XX:SharedArchiveFile=app.jsa)
+	AOT_TRAIN_MS=$(train app-aot.jsa -Dspring.aot.enabled=true)
+	[ -s "$TMP/cds/app-aot.jsa" ] && READY_AOT=$(median_of aot -XX:SharedArchiveFile=app-aot.jsa -Dspring.aot.enabled=true)
 fi
-log "  -> extracted $READY_EXTRACTED ms; with AppCDS $READY_CDS ms (training run $CDS_TRAIN_MS ms)"
+log "  -> extracted $READY_EXTRACTED; AppCDS $READY_CDS; AppCDS + AOT $READY_AOT"
 
 # ---------------------------------------------------------------- 6. the table
 ms() { awk -v a="$1" 'BEGIN { if (a == "?" || a == "") print "?"; else if (a + 0 < 10) printf "%.2f ms", a; else printf "%.1f ms", a }'; }
@@ -378,6 +418,10 @@ RESULTS="$BENCH/results-latest.md"
 	row_rps "fake upstream direct, thinking-model body" direct-thinking nginx-thinking direct-thinking
 	row_rps "nginx reverse proxy (keep-alive pool), plain model" nginx-plain nginx-plain direct-plain
 	row_rps "nginx reverse proxy, thinking-model body (not rewritten)" nginx-thinking nginx-thinking direct-thinking
+	if [ "$BARE" = 1 ]; then
+		row_rps "bare Reactor Netty hop, no Spring (bench/BareHop.java, reference), plain model, warm (after ${WARM_AFTER} s of load)" bare-plain-warm nginx-plain direct-plain
+		row_rps "bare Reactor Netty hop, thinking rewrite with Jackson, warm" bare-thinking-warm nginx-thinking direct-thinking
+	fi
 	row_rps "gateway, plain model, cold (load 0–${COLD_HALF} s)" gw-plain-cold nginx-plain direct-plain
 	row_rps "gateway, thinking rewrite, cold (load ${COLD_HALF}–${COLD} s)" gw-thinking-cold nginx-thinking direct-thinking
 	row_rps "gateway, plain model, warm (after ${WARM_AFTER} s of load)" gw-plain-warm nginx-plain direct-plain
@@ -395,8 +439,9 @@ RESULTS="$BENCH/results-latest.md"
 		row_hold "same with $(fmt_int "$FIT_STREAMS") streams, the most that the open-files limit ($NOFILE) can hold at 2 sockets a stream" fit "$FIT_STREAMS"
 	fi
 	printf '| gateway start to first answer of GET / | **%s ms**; log: %s | | | – | – |\n' "$READY1_MS" "${STARTED1:-?}"
-	printf '| same, extracted jar (`java -Djarmode=tools -jar … extract`, as in the Dockerfile) | **%s ms** | | | – | – |\n' "$READY_EXTRACTED"
-	printf '| same, extracted + AppCDS archive (`-XX:SharedArchiveFile`, trained with `-XX:ArchiveClassesAtExit -Dspring.context.exit=onRefresh` in %s ms) | **%s ms** | | | – | – |\n' "$CDS_TRAIN_MS" "$READY_CDS"
+	printf '| same, extracted jar (`java -Djarmode=tools -jar … extract`, as in the Dockerfile), median of %s (range) | **%s** | | | – | – |\n' "$STARTS" "$READY_EXTRACTED"
+	printf '| same, extracted + AppCDS archive (`-XX:SharedArchiveFile`, trained by `src/main/docker/cds-training-run.sh` in %s ms), median of %s (range) | **%s** | | | – | – |\n' "$CDS_TRAIN_MS" "$STARTS" "$READY_CDS"
+	printf '| same, extracted + AppCDS + Spring AOT (`-Dspring.aot.enabled=true`, archive trained in that mode in %s ms): the Docker image, median of %s (range) | **%s** | | | – | – |\n' "$AOT_TRAIN_MS" "$STARTS" "$READY_AOT"
 	printf '| gateway RSS (VmRSS, -Xmx512m) | idle after start %s MB; idle after the wrk load %s MB; peak under the stream hold %s MB%s | | | – | – |\n' \
 		"$RSS_IDLE_START" "$RSS_IDLE_LOADED" "$(hold_field full rss_peak_mb)" "$(hold_field full rss_after_mb | sed 's/^/, after it /; s/$/ MB/')"
 	echo
@@ -413,8 +458,8 @@ RESULTS="$BENCH/results-latest.md"
 		"$(fmt_int "$(hold_field full ok)")" "$(fmt_int "$STREAMS")" "$(fmt_int "$(hold_field full peak_live)")" \
 		"${FIT_STREAMS:+; $(fmt_int "$(hold_field fit ok)") of $(fmt_int "$FIT_STREAMS") within the open-files limit}" \
 		"$(awk -v a="$(hold_field full ok)" -v n="$STREAMS" -v f="$NOFILE" 'BEGIN { print (n >= 10000 && a + 0 >= n ? "yes" : (2 * n + 100 > f ? "not measurable here: the open-files limit " f " is below 2 sockets × " n " streams + the JVM'"'"'s own" : "no")) }')"
-	printf '| ready < 3 s | %s ms (fat jar); %s ms (extracted + AppCDS, as the Dockerfile runs it) | %s |\n' "$READY1_MS" "$READY_CDS" \
-		"$(awk -v a="$READY1_MS" -v c="$READY_CDS" 'BEGIN { print (a < 3000 ? "yes" : (c != "?" && c + 0 < 3000 ? "with AppCDS" : "no")) }')"
+	printf '| ready < 3 s | %s ms (fat jar); %s (extracted + AppCDS + AOT, as the Dockerfile runs it) | %s |\n' "$READY1_MS" "$READY_AOT" \
+		"$(awk -v a="$READY1_MS" -v c="${READY_AOT%% *}" 'BEGIN { print (a < 3000 ? "yes" : (c != "?" && c + 0 < 3000 ? "with AppCDS + AOT" : "no")) }')"
 	printf '| a 3 MB thinking rewrite adds < 15 ms | %s ms | %s |\n' "$BIG_ADD" "$(awk -v a="$BIG_ADD" 'BEGIN { print (a < 15 ? "yes" : "no") }')"
 	for n in full fit; do
 		if [ -s "$TMP/hold-$n-log.txt" ]; then
