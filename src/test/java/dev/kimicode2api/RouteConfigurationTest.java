@@ -100,6 +100,14 @@ class RouteConfigurationTest {
 				.contains("spring.cloud.gateway.server.webflux." + expected));
 	}
 
+	@Test
+	void noConnectRetriesFailsTheStartNamingTheKeyAndVariable() {
+		assertThatThrownBy(() -> start("http://localhost:1", "--UPSTREAM_CONNECT_RETRIES=0").close())
+			.satisfies(failure -> assertThat(messages(failure)).contains(
+					"spring.cloud.gateway.server.webflux.default-filters[2].args.retries '0' must be a whole number of at least 1",
+					"UPSTREAM_CONNECT_RETRIES"));
+	}
+
 	static String messages(Throwable failure) {
 		StringBuilder all = new StringBuilder();
 		for (Throwable t = failure; t != null; t = t.getCause()) {

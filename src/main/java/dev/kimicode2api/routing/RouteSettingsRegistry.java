@@ -16,9 +16,11 @@ import tools.jackson.core.JacksonException;
 import tools.jackson.databind.ObjectMapper;
 
 import org.springframework.cloud.gateway.config.GatewayProperties;
+import org.springframework.cloud.gateway.filter.FilterDefinition;
 import org.springframework.cloud.gateway.handler.predicate.PredicateDefinition;
 import org.springframework.cloud.gateway.route.Route;
 import org.springframework.cloud.gateway.route.RouteDefinition;
+import org.springframework.cloud.gateway.support.NameUtils;
 import org.springframework.stereotype.Component;
 import org.springframework.web.server.ServerWebExchange;
 
@@ -54,6 +56,39 @@ public class RouteSettingsRegistry {
 			byRouteId.put(route.getId(), settings);
 		}
 		this.configured = List.copyOf(all);
+		validateRetries(gateway.getDefaultFilters(), "spring.cloud.gateway.server.webflux.default-filters");
+		for (int i = 0; i < routes.size(); i++) {
+			validateRetries(routes.get(i).getFilters(), PREFIX + "[" + i + "].filters");
+		}
+	}
+
+	/**
+	 * Spring Cloud Gateway's Retry refuses fewer than 1 retry only when it builds the routes, with a bare stack trace;
+	 * "no retries" is a natural thing to ask for, so the key (and the variable the YAML reads it from) is named here.
+	 */
+	private static void validateRetries(List<FilterDefinition> filters, String key) {
+		for (int i = 0; i < filters.size(); i++) {
+			FilterDefinition filter = filters.get(i);
+			if (!"Retry".equals(filter.getName())) {
+				continue;
+			}
+			String argument = filter.getArgs().containsKey("retries") ? "retries" : NameUtils.generateName(0);
+			String value = filter.getArgs().get(argument);
+			if (value == null) {
+				continue;
+			}
+			int retries;
+			try {
+				retries = Integer.parseInt(value.trim());
+			}
+			catch (NumberFormatException ex) {
+				retries = -1;
+			}
+			if (retries < 1) {
+				throw new IllegalStateException(key + "[" + i + "].args." + argument + " '" + value
+						+ "' must be a whole number of at least 1 (UPSTREAM_CONNECT_RETRIES for the default Retry filter)");
+			}
+		}
 	}
 
 	/** The settings of every route configured at start-up, in YAML order. */
