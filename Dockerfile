@@ -31,8 +31,8 @@ COPY --from=build /build/extracted/snapshot-dependencies/ ./
 COPY --from=build /build/extracted/application/ ./
 
 # Spring AOT mode: the bean definitions that `mvn package` generated are used instead of working them out at start-up.
-# AOT fixes the set of beans at build time: routes, their metadata and every kimicode2api setting are still read at
-# run time (PackagedJarAotIT), but a Spring Boot property that decides whether a bean exists (say, exposing another
+# AOT fixes the set of beans at build time: routes, their metadata and every setting in the README's table are still
+# read at run time (none of them decides whether a bean exists; PackagedJarAotIT checks a sample), but a Spring Boot property that decides whether a bean exists (say, exposing another
 # actuator endpoint) needs the normal mode: run the image with JDK_JAVA_OPTIONS="" for that.
 ENV JDK_JAVA_OPTIONS="-Dspring.aot.enabled=true"
 
@@ -42,7 +42,9 @@ ENV JDK_JAVA_OPTIONS="-Dspring.aot.enabled=true"
 # archive ignores it and starts normally. Measured on a 2-core machine (docs/performance.md): AppCDS and AOT together
 # start in less than half the fat jar's time.
 COPY src/main/docker/cds-training-run.sh /tmp/
-RUN bash /tmp/cds-training-run.sh app.jsa && chmod 0444 app.jsa && rm /tmp/cds-training-run.sh
+# A fixed heap for the training run: on a build host with a very large RAM the default heap would turn compressed
+# pointers off, and an archive made that way is ignored by every small pod.
+RUN bash /tmp/cds-training-run.sh app.jsa -Xmx512m && chmod 0444 app.jsa && rm /tmp/cds-training-run.sh
 
 # The JVM reads JAVA_TOOL_OPTIONS itself, so setting it at runtime
 # (docker run -e / Kubernetes ConfigMap) replaces these defaults entirely.

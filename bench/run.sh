@@ -53,6 +53,7 @@ LAT_EVENTS=${BENCH_LAT_EVENTS:-200}
 LAT_GAP_MS=${BENCH_LAT_GAP_MS:-10}
 BIG_POSTS=${BENCH_BIG_POSTS:-20}
 STARTS=${BENCH_STARTS:-3}
+[ "$STARTS" -ge 1 ] 2>/dev/null || { echo "BENCH_STARTS must be at least 1" >&2; exit 1; }
 BARE=${BENCH_BARE:-1}
 PORT_BASE=${BENCH_PORT_BASE:-18080}
 GW_PORT=$PORT_BASE
@@ -222,7 +223,9 @@ NGINX_PID=""
 # ---------------------------------------------------------------- 3b'. the thinnest JVM hop, for reference
 # bench/BareHop.java: Reactor Netty server + client and the same Jackson rewrite, no Spring. It runs on the gateway's
 # own libraries (the extracted jar, also used for the start-up variants below) and gets the same warm-up.
-java -Djarmode=tools -jar "$JAR" extract --destination "$TMP/cds" >"$TMP/cds-extract.log" 2>&1 || die "could not extract $JAR"
+java -Djarmode=tools -jar "$JAR" extract --destination "$TMP/cds" >"$TMP/cds-extract.log" 2>&1 ||
+	log "could not extract $JAR (see $TMP/cds-extract.log): no bare hop, no start-up variants"
+[ -f "$TMP/cds/kimicode2api.jar" ] || BARE=0
 if [ "$BARE" = 1 ]; then
 	log "starting the bare Reactor Netty hop on 127.0.0.1:$BARE_PORT (reference, no Spring)"
 	java -Xmx512m -Dreactor.netty.ioWorkerCount="$(($(nproc) > 2 ? $(nproc) : 2))" -cp "$TMP/cds/lib/*" \

@@ -13,6 +13,7 @@ import java.util.Map;
 
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import tools.jackson.databind.JsonNode;
 
 import dev.kimicode2api.support.FakeUpstream;
@@ -30,6 +31,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * that mode: routes and their metadata from the environment and from a profile, the start-up checks that name a bad
  * key, and the core of the gateway. Runs after {@code package} (Failsafe), on the jar itself.
  */
+@Timeout(180)
 class PackagedJarAotIT {
 
 	private static Path jar;
@@ -150,7 +152,7 @@ class PackagedJarAotIT {
 	}
 
 	private static HttpResponse<String> get(int port, String path) throws Exception {
-		return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).build(),
+		return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).timeout(Duration.ofSeconds(30)).build(),
 				HttpResponse.BodyHandlers.ofString());
 	}
 

@@ -49,6 +49,8 @@ public final class GatewayProcess implements AutoCloseable {
 		command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
 		command.addAll(arguments);
 		ProcessBuilder builder = new ProcessBuilder(command);
+		// Only what the test gives: settings from the environment that runs the build must not reach the gateway.
+		builder.environment().keySet().removeAll(List.of("JDK_JAVA_OPTIONS", "JAVA_TOOL_OPTIONS", "SPRING_PROFILES_ACTIVE"));
 		builder.environment().put("SERVER_PORT", "0");
 		builder.environment().putAll(environment);
 		builder.redirectErrorStream(true);
@@ -65,7 +67,9 @@ public final class GatewayProcess implements AutoCloseable {
 				if (m.find()) {
 					int port = Integer.parseInt(m.group(1));
 					HttpResponse<String> root = HTTP.send(
-							HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/")).build(),
+							HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/"))
+								.timeout(Duration.ofSeconds(30))
+								.build(),
 							HttpResponse.BodyHandlers.ofString());
 					assertThat(root.statusCode()).isEqualTo(200);
 					return port;
