@@ -89,14 +89,6 @@ public final class GatewayProcess implements AutoCloseable {
 		return process.exitValue();
 	}
 
-	public boolean waitFor(Duration timeout) throws InterruptedException {
-		return process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
-	}
-
-	public int exitValue() {
-		return process.exitValue();
-	}
-
 	/**
 	 * SIGTERM through the process handle: {@link Process#destroy()} sends the same signal but also closes our end of
 	 * the process's output, which would hide everything it logs while shutting down.
