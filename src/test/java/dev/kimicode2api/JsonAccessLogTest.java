@@ -40,7 +40,7 @@ class JsonAccessLogTest extends GatewayTest {
 
 		JsonNode plain = accessLines(1).get(0);
 		assertThat(fieldNames(plain)).containsExactly("method", "path", "route", "model", "stream", "status", "bytes",
-				"duration_ms", "ttfb_ms", "prompt_tokens", "completion_tokens", "total_tokens");
+				"duration_ms", "ttfb_ms", "prompt_tokens", "completion_tokens", "total_tokens", "repairs");
 		assertThat(plain.get("method").asString()).isEqualTo("POST");
 		assertThat(plain.get("path").asString()).isEqualTo("/v1/chat/completions");
 		assertThat(plain.get("route").asString()).isEqualTo("kimi-chat");
@@ -72,7 +72,8 @@ class JsonAccessLogTest extends GatewayTest {
 				java.net.http.HttpResponse.BodyHandlers.ofString());
 		JsonNode local = accessLines(1).get(0);
 		assertThat(local.get("route").asString()).isEqualTo("local");
-		for (String field : List.of("model", "ttfb_ms", "prompt_tokens", "completion_tokens", "total_tokens")) {
+		for (String field : List.of("model", "ttfb_ms", "prompt_tokens", "completion_tokens", "total_tokens",
+				"repairs")) {
 			assertThat(local.get(field).isNull()).as(field + " in " + local).isTrue();
 		}
 

@@ -1,6 +1,7 @@
 package dev.kimicode2api.errors;
 
 import java.net.ConnectException;
+import java.net.URI;
 import java.net.UnknownHostException;
 import java.nio.channels.ClosedChannelException;
 import java.util.ArrayList;
@@ -11,6 +12,7 @@ import java.util.concurrent.TimeoutException;
 
 import io.netty.channel.ConnectTimeoutException;
 import io.netty.handler.timeout.ReadTimeoutException;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Flux;
@@ -39,6 +41,8 @@ import org.springframework.web.server.ServerWebInputException;
 import dev.kimicode2api.rewrite.InvalidBodyException;
 import dev.kimicode2api.routing.RouteSettings;
 import dev.kimicode2api.routing.RouteSettingsRegistry;
+
+import static org.springframework.cloud.gateway.support.ServerWebExchangeUtils.GATEWAY_REQUEST_URL_ATTR;
 
 /**
  * Turns every failure into a JSON error in the route's dialect (never a whitelabel page or a stack trace): client
@@ -91,7 +95,8 @@ public class GatewayErrorWebExceptionHandler implements ErrorWebExceptionHandler
 						"Method " + exchange.getRequest().getMethod() + " is not allowed on "
 								+ exchange.getRequest().getPath().value() + "; use " + found.allowed());
 			}
-			Failure failure = classify(error);
+			URI upstream = exchange.getAttribute(GATEWAY_REQUEST_URL_ATTR);
+			Failure failure = classify(error, upstream == null ? null : upstream.getHost());
 			if (failure.status().is5xxServerError()) {
 				// The root cause's class; for I/O failures also its message (e.g. "Too many open files"), which
 				// names addresses at most. Other messages could quote a request body, so they stay out of the log.
@@ -114,8 +119,15 @@ public class GatewayErrorWebExceptionHandler implements ErrorWebExceptionHandler
 	record Failure(HttpStatusCode status, String type, String message) {
 	}
 
-	static Failure classify(Throwable error) {
+	static Failure classify(Throwable error, @Nullable String upstreamHost) {
 		Throwable cause = rootCause(error);
+		// Netty's resolver raises an UnknownHostException whose own cause is the DNS error: the root is not enough.
+		for (Throwable t = error; t != null; t = t.getCause() == t ? null : t.getCause()) {
+			if (t instanceof UnknownHostException) {
+				return new Failure(HttpStatus.BAD_GATEWAY, OpenAiError.PROXY, "Upstream host "
+						+ (upstreamHost == null ? "" : upstreamHost + " ") + "could not be resolved (DNS)");
+			}
+		}
 		if (error instanceof InvalidBodyException || cause instanceof InvalidBodyException) {
 			return new Failure(HttpStatus.BAD_REQUEST, OpenAiError.INVALID_REQUEST, cause.getMessage());
 		}
@@ -133,9 +145,6 @@ public class GatewayErrorWebExceptionHandler implements ErrorWebExceptionHandler
 		if (cause instanceof ConnectException) {
 			return new Failure(HttpStatus.BAD_GATEWAY, OpenAiError.PROXY,
 					"Upstream unreachable: connection refused");
-		}
-		if (cause instanceof UnknownHostException) {
-			return new Failure(HttpStatus.BAD_GATEWAY, OpenAiError.PROXY, "Upstream host could not be resolved");
 		}
 		if (cause instanceof PrematureCloseException || cause instanceof ClosedChannelException
 				|| cause instanceof java.io.IOException && !(error instanceof ResponseStatusException)) {

@@ -11,7 +11,6 @@ import tools.jackson.databind.ObjectMapper;
 
 import org.springframework.cloud.gateway.filter.GatewayFilterChain;
 import org.springframework.cloud.gateway.filter.GlobalFilter;
-import org.springframework.cloud.gateway.filter.NettyWriteResponseFilter;
 import org.springframework.core.Ordered;
 import org.springframework.core.io.buffer.DataBuffer;
 import org.springframework.core.io.buffer.DataBufferUtils;
@@ -24,6 +23,7 @@ import org.springframework.http.server.reactive.ServerHttpResponseDecorator;
 import org.springframework.stereotype.Component;
 import org.springframework.web.server.ServerWebExchange;
 
+import dev.kimicode2api.FilterOrder;
 import dev.kimicode2api.routing.RouteSettingsRegistry;
 
 /**
@@ -138,8 +138,7 @@ public class UpstreamErrorGlobalFilter implements GlobalFilter, Ordered {
 
 	@Override
 	public int getOrder() {
-		// Wraps the response before the gateway writes the upstream's body into it.
-		return NettyWriteResponseFilter.WRITE_RESPONSE_FILTER_ORDER - 1;
+		return FilterOrder.UPSTREAM_ERROR;
 	}
 
 	@Override

@@ -54,6 +54,11 @@ public class GatewayMetrics {
 			.record(sinceRequest);
 	}
 
+	/** Counts what a repair changed in one request ({@code kimicode2api_repairs_total}). */
+	public void repaired(String route, String kind, int count) {
+		registry.counter("kimicode2api.repairs", "route", route, "kind", kind).increment(count);
+	}
+
 	public void tokens(String route, String model, Usage usage) {
 		count(route, model, "prompt", usage.prompt());
 		count(route, model, "completion", usage.completion());

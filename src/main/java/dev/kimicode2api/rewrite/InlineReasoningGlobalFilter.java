@@ -10,7 +10,6 @@ import tools.jackson.databind.node.ObjectNode;
 
 import org.springframework.cloud.gateway.filter.GatewayFilterChain;
 import org.springframework.cloud.gateway.filter.GlobalFilter;
-import org.springframework.cloud.gateway.filter.NettyWriteResponseFilter;
 import org.springframework.core.Ordered;
 import org.springframework.core.io.buffer.DataBuffer;
 import org.springframework.core.io.buffer.DataBufferUtils;
@@ -21,6 +20,7 @@ import org.springframework.http.server.reactive.ServerHttpResponseDecorator;
 import org.springframework.stereotype.Component;
 import org.springframework.web.server.ServerWebExchange;
 
+import dev.kimicode2api.FilterOrder;
 import dev.kimicode2api.web.ExchangeAttributes;
 
 /**
@@ -99,8 +99,7 @@ public class InlineReasoningGlobalFilter implements GlobalFilter, Ordered {
 
 	@Override
 	public int getOrder() {
-		// Inside the usage metrics (which count what the client receives), outside the error and stream guards.
-		return NettyWriteResponseFilter.WRITE_RESPONSE_FILTER_ORDER - 4;
+		return FilterOrder.INLINE_REASONING;
 	}
 
 	@Override

@@ -1,8 +1,6 @@
 package dev.kimicode2api.rewrite;
 
-import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -12,7 +10,8 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
 
 import org.springframework.core.io.buffer.DataBuffer;
-import org.springframework.core.io.buffer.DataBufferUtils;
+
+import dev.kimicode2api.streaming.SseEvents;
 
 import static dev.kimicode2api.rewrite.InlineReasoningGlobalFilter.JSON;
 
@@ -24,54 +23,27 @@ import static dev.kimicode2api.rewrite.InlineReasoningGlobalFilter.JSON;
  */
 final class ReasoningInliner {
 
-	private final ByteArrayOutputStream pending = new ByteArrayOutputStream();
+	private final SseEvents events = new SseEvents();
 
 	/** Choice indexes whose {@code <think>} is open. */
 	private final Set<Integer> open = new HashSet<>();
 
 	/** Takes one buffer (and releases it); returns the events it completed, rewritten. */
 	List<byte[]> accept(DataBuffer buffer) {
-		byte[] chunk = new byte[buffer.readableByteCount()];
-		buffer.read(chunk);
-		DataBufferUtils.release(buffer);
-		pending.writeBytes(chunk);
-		byte[] bytes = pending.toByteArray();
-		List<byte[]> events = new ArrayList<>();
-		int from = 0;
-		int end;
-		while ((end = eventEnd(bytes, from)) > 0) {
-			events.add(rewrite(bytes, from, end));
-			from = end;
-		}
-		pending.reset();
-		pending.write(bytes, from, bytes.length - from);
-		return events;
+		List<byte[]> completed = events.accept(buffer);
+		completed.replaceAll(this::rewrite);
+		return completed;
 	}
 
 	/** Whatever followed the last complete event when the stream ended. */
 	byte[] rest() {
-		return pending.toByteArray();
+		return events.rest();
 	}
 
-	/** The index just past the blank line that ends the event starting at {@code from}, or -1. */
-	private static int eventEnd(byte[] bytes, int from) {
-		for (int i = from; i < bytes.length - 1; i++) {
-			if (bytes[i] == '\n') {
-				if (bytes[i + 1] == '\n') {
-					return i + 2;
-				}
-				if (bytes[i + 1] == '\r' && i + 2 < bytes.length && bytes[i + 2] == '\n') {
-					return i + 3;
-				}
-			}
-		}
-		return -1;
-	}
-
-	private byte[] rewrite(byte[] bytes, int from, int end) {
-		String event = new String(bytes, from, end - from, StandardCharsets.UTF_8);
+	private byte[] rewrite(byte[] bytes) {
+		String event = new String(bytes, StandardCharsets.UTF_8);
 		if (!event.contains("reasoning_content") && open.isEmpty()) {
-			return slice(bytes, from, end);
+			return bytes;
 		}
 		StringBuilder out = new StringBuilder(event.length() + 16);
 		boolean changed = false;
@@ -86,7 +58,7 @@ final class ReasoningInliner {
 				out.append(line).append('\n');
 			}
 		}
-		return changed ? out.append('\n').toString().getBytes(StandardCharsets.UTF_8) : slice(bytes, from, end);
+		return changed ? out.append('\n').toString().getBytes(StandardCharsets.UTF_8) : bytes;
 	}
 
 	/** The chunk with its reasoning moved into content, or {@code null} when nothing in it changes. */
@@ -131,12 +103,6 @@ final class ReasoningInliner {
 			}
 		}
 		return changed ? JSON.writeValueAsString(chunk) : null;
-	}
-
-	private static byte[] slice(byte[] bytes, int from, int end) {
-		byte[] copy = new byte[end - from];
-		System.arraycopy(bytes, from, copy, 0, copy.length);
-		return copy;
 	}
 
 }

@@ -125,9 +125,22 @@ public final class TopLevelJson {
 	 * replaced in place, missing fields are appended before the closing brace.
 	 */
 	public byte[] with(Map<String, String> fields) {
-		record Edit(int start, int end, byte[] text) {
+		return with(fields, List.of());
+	}
+
+	/** A replacement of the bytes in [start, end) (a value inside a top-level field's span) by {@code text}. */
+	public record Edit(int start, int end, byte[] text) {
+	}
+
+	/**
+	 * The same, with edits inside values as well (which must not overlap each other nor a field set here): the
+	 * bytes between them are kept exactly as sent.
+	 */
+	public byte[] with(Map<String, String> fields, List<Edit> inner) {
+		if (fields.isEmpty() && inner.isEmpty()) {
+			return bytes;
 		}
-		List<Edit> edits = new ArrayList<>();
+		List<Edit> edits = new ArrayList<>(inner);
 		StringBuilder appended = new StringBuilder();
 		fields.forEach((name, json) -> {
 			List<int[]> at = spans.get(name);
@@ -152,6 +165,71 @@ public final class TopLevelJson {
 		}
 		out.write(bytes, from, bytes.length - from);
 		return out.toByteArray();
+	}
+
+	/** The body as it was parsed. */
+	public byte[] bytes() {
+		return bytes;
+	}
+
+	/** The [start, end) byte span of a top-level field's value (the last one of a repeated key), or {@code null}. */
+	public int @Nullable [] span(String field) {
+		List<int[]> at = spans.get(field);
+		return at == null ? null : at.get(at.size() - 1);
+	}
+
+	/** A top-level field's value as JSON text, or {@code null} when it is absent. */
+	public @Nullable String text(String field) {
+		int[] span = span(field);
+		return span == null ? null : new String(bytes, span[0], span[1] - span[0], StandardCharsets.UTF_8);
+	}
+
+	/** Whether a top-level field's value contains the ASCII text {@code marker} anywhere (a quick test before a parse). */
+	public boolean mentions(String field, byte[] marker) {
+		int[] span = span(field);
+		return span != null && contains(bytes, span[0], span[1], marker);
+	}
+
+	/** Whether {@code needle} occurs in {@code bytes} between {@code from} and {@code to}. */
+	public static boolean contains(byte[] bytes, int from, int to, byte[] needle) {
+		outer: for (int i = from; i <= to - needle.length; i++) {
+			for (int j = 0; j < needle.length; j++) {
+				if (bytes[i + j] != needle[j]) {
+					continue outer;
+				}
+			}
+			return true;
+		}
+		return false;
+	}
+
+	/**
+	 * The [start, end) spans of the elements of a top-level array field, found by one streaming pass over it (nothing
+	 * is built); empty when the field is absent or not an array.
+	 */
+	public List<int[]> elements(String field) {
+		int[] span = span(field);
+		if (span == null || bytes[span[0]] != '[') {
+			return List.of();
+		}
+		List<int[]> elements = new ArrayList<>();
+		try (JsonParser parser = FACTORY.createParser(ObjectReadContext.empty(), bytes, span[0], span[1] - span[0])) {
+			parser.nextToken();
+			JsonToken token;
+			while ((token = parser.nextToken()) != JsonToken.END_ARRAY && token != null) {
+				int start = span[0] + (int) parser.currentTokenLocation().getByteOffset();
+				int end;
+				if (token.isStructStart()) {
+					parser.skipChildren();
+					end = span[0] + (int) parser.currentLocation().getByteOffset();
+				}
+				else {
+					end = scalarEnd(bytes, start, token);
+				}
+				elements.add(new int[] { start, end });
+			}
+		}
+		return elements;
 	}
 
 	static String quote(String text) {

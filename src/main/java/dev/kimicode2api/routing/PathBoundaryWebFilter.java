@@ -4,7 +4,6 @@ import java.util.Locale;
 
 import reactor.core.publisher.Mono;
 
-import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
 import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Component;
@@ -13,13 +12,15 @@ import org.springframework.web.server.ServerWebExchange;
 import org.springframework.web.server.WebFilter;
 import org.springframework.web.server.WebFilterChain;
 
+import dev.kimicode2api.FilterOrder;
+
 /**
  * A route is a boundary: the upstream gets the client's raw path appended to the route's base path, so a path that
  * an upstream might normalise differently from the gateway ({@code ..}, {@code %2e%2e}, {@code %2f}, a backslash,
  * {@code ;params}, an empty segment) is refused before any route is matched.
  */
 @Component
-@Order(Ordered.HIGHEST_PRECEDENCE + 10)
+@Order(FilterOrder.PATH_BOUNDARY)
 public class PathBoundaryWebFilter implements WebFilter {
 
 	@Override

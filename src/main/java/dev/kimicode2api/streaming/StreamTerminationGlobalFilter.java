@@ -13,7 +13,6 @@ import reactor.netty.Connection;
 
 import org.springframework.cloud.gateway.filter.GatewayFilterChain;
 import org.springframework.cloud.gateway.filter.GlobalFilter;
-import org.springframework.cloud.gateway.filter.NettyWriteResponseFilter;
 import org.springframework.core.Ordered;
 import org.springframework.core.io.buffer.DataBuffer;
 import org.springframework.http.MediaType;
@@ -22,6 +21,7 @@ import org.springframework.http.server.reactive.ServerHttpResponseDecorator;
 import org.springframework.stereotype.Component;
 import org.springframework.web.server.ServerWebExchange;
 
+import dev.kimicode2api.FilterOrder;
 import dev.kimicode2api.errors.ErrorDialect;
 import dev.kimicode2api.routing.RouteSettingsRegistry;
 
@@ -91,7 +91,7 @@ public class StreamTerminationGlobalFilter implements GlobalFilter, Ordered {
 
 	@Override
 	public int getOrder() {
-		return NettyWriteResponseFilter.WRITE_RESPONSE_FILTER_ORDER - 2;
+		return FilterOrder.STREAM_TERMINATION;
 	}
 
 	@Override

@@ -12,7 +12,6 @@ import tools.jackson.databind.ObjectMapper;
 import tools.jackson.databind.json.JsonMapper;
 
 import org.springframework.cloud.gateway.route.Route;
-import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
 import org.springframework.http.HttpStatusCode;
 import org.springframework.stereotype.Component;
@@ -20,6 +19,7 @@ import org.springframework.web.server.ServerWebExchange;
 import org.springframework.web.server.WebFilter;
 import org.springframework.web.server.WebFilterChain;
 
+import dev.kimicode2api.FilterOrder;
 import dev.kimicode2api.metrics.GatewayMetrics;
 import dev.kimicode2api.metrics.Usage;
 
@@ -27,12 +27,12 @@ import static org.springframework.cloud.gateway.support.ServerWebExchangeUtils.G
 
 /**
  * One access line and one {@code kimicode2api.requests} sample per request, when it is over (errors included):
- * method, path, route, model, stream, status, bytes, duration, time to first byte, tokens. Built from names the
+ * method, path, route, model, stream, status, bytes, duration, time to first byte, tokens, repairs. Built from names the
  * gateway chose and never from headers or bodies, so no Authorization value, key or prompt can reach the log.
  * With {@code kimicode.access-log.format=json} the same fields are one JSON object (null where unknown).
  */
 @Component
-@Order(Ordered.HIGHEST_PRECEDENCE)
+@Order(FilterOrder.ACCESS_LOG)
 public class AccessLogWebFilter implements WebFilter {
 
 	private static final Logger log = LoggerFactory.getLogger("kimicode2api.access");
@@ -69,6 +69,7 @@ public class AccessLogWebFilter implements WebFilter {
 				Long ttfb = exchange.getAttribute(ExchangeAttributes.FIRST_BYTE_MILLIS);
 				String method = exchange.getRequest().getMethod().name();
 				String path = exchange.getRequest().getPath().value();
+				Map<String, Integer> repairs = exchange.getAttribute(ExchangeAttributes.REPAIRS);
 				if (json) {
 					Map<String, Object> line = new LinkedHashMap<>();
 					line.put("method", method);
@@ -83,16 +84,25 @@ public class AccessLogWebFilter implements WebFilter {
 					line.put("prompt_tokens", usage == null ? null : usage.prompt());
 					line.put("completion_tokens", usage == null ? null : usage.completion());
 					line.put("total_tokens", usage == null ? null : usage.total());
+					line.put("repairs", repairs);
 					log.info("{}", JSON.writeValueAsString(line));
 				}
 				else {
-					log.info("{} {} route={} model={} stream={} status={} bytes={} duration_ms={} ttfb_ms={} tokens={}",
-							method, path, routeId, model == null ? "-" : model, stream, status, bytes,
+					log.info("{} {} route={} model={} stream={} status={} bytes={} duration_ms={} ttfb_ms={} tokens={}"
+							+ " repairs={}", method, path, routeId, model == null ? "-" : model, stream, status, bytes,
 							duration.toMillis(), ttfb == null ? "-" : ttfb,
-							usage == null ? "-" : usage.prompt() + "/" + usage.completion() + "/" + usage.total());
+							usage == null ? "-" : usage.prompt() + "/" + usage.completion() + "/" + usage.total(),
+							repairs == null ? "-" : repairsText(repairs));
 				}
 			}
 		});
+	}
+
+	/** {@code schema_type:2,reasoning_remembered:1}: kinds are the gateway's own words, counts are numbers. */
+	private static String repairsText(Map<String, Integer> repairs) {
+		StringBuilder text = new StringBuilder();
+		repairs.forEach((kind, count) -> text.append(text.isEmpty() ? "" : ",").append(kind).append(':').append(count));
+		return text.toString();
 	}
 
 }

@@ -21,6 +21,12 @@ public final class ExchangeAttributes {
 	/** {@code Boolean.TRUE} when the response's reasoning is to be moved into its content. */
 	public static final String REASONING_INLINE = "kimicode2api.reasoningInline";
 
+	/**
+	 * What the gateway repaired in the request, by kind ({@code schema_type}, {@code reasoning_remembered}, …): a
+	 * {@code Map<String, Integer>}, for the access line.
+	 */
+	public static final String REPAIRS = "kimicode2api.repairs";
+
 	/** The upstream's token usage, once seen. */
 	public static final String USAGE = "kimicode2api.usage";
 

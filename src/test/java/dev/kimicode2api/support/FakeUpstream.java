@@ -46,6 +46,9 @@ public final class FakeUpstream implements AutoCloseable {
 
 	private volatile Behaviour behaviour = json(200, "{}");
 
+	/** Whether chat completions are checked as Kimi checks them ({@link KimiRules}) before the behaviour answers. */
+	private volatile boolean kimiRules = true;
+
 	/** Counted down when a client connection to this fake closes. */
 	private volatile CountDownLatch closed = new CountDownLatch(1);
 
@@ -78,6 +81,12 @@ public final class FakeUpstream implements AutoCloseable {
 				Received r = new Received(request.method().name(), request.uri(), request.requestHeaders().copy(),
 						body);
 				received.add(r);
+				String violation = kimiRules && r.uri().contains("/chat/completions") ? KimiRules.violation(body)
+						: null;
+				if (violation != null) {
+					return Mono.from(json(400, "{\"error\":{\"message\":" + quote(violation)
+							+ ",\"type\":\"invalid_request_error\"}}").apply(r, response));
+				}
 				return Mono.from(current.apply(r, response));
 			});
 	}
@@ -94,8 +103,18 @@ public final class FakeUpstream implements AutoCloseable {
 		this.behaviour = behaviour;
 	}
 
+	/** Turns Kimi's request checks off (for tests of what the gateway does without its repairs). */
+	public void kimiRules(boolean on) {
+		this.kimiRules = on;
+	}
+
+	private static String quote(String text) {
+		return "\"" + text.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
+	}
+
 	public void reset() {
 		received.clear();
+		kimiRules = true;
 		behaviour = json(200, "{}");
 		closed = new CountDownLatch(1);
 	}

@@ -1,21 +1,24 @@
 package dev.kimicode2api.rewrite;
 
-import java.util.LinkedHashMap;
-import java.util.Map;
+import java.util.ArrayList;
+import java.util.List;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 import org.springframework.cloud.gateway.filter.GatewayFilter;
 import org.springframework.cloud.gateway.filter.GatewayFilterChain;
 import org.springframework.cloud.gateway.filter.GlobalFilter;
+import org.springframework.cloud.gateway.filter.OrderedGatewayFilter;
 import org.springframework.cloud.gateway.filter.factory.rewrite.ModifyRequestBodyGatewayFilterFactory;
 import org.springframework.cloud.gateway.route.Route;
 import org.springframework.core.Ordered;
 import org.springframework.core.io.buffer.DataBufferFactory;
 import org.springframework.core.io.buffer.DefaultDataBufferFactory;
 import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpMethod;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.server.reactive.ServerHttpResponseDecorator;
@@ -23,9 +26,9 @@ import org.springframework.stereotype.Component;
 import org.springframework.web.server.ResponseStatusException;
 import org.springframework.web.server.ServerWebExchange;
 
+import dev.kimicode2api.FilterOrder;
 import dev.kimicode2api.KimicodeProperties;
 import dev.kimicode2api.routing.CachedRequestBody;
-import dev.kimicode2api.routing.RouteSettings;
 import dev.kimicode2api.routing.RouteSettingsRegistry;
 import dev.kimicode2api.routing.VirtualModel;
 import dev.kimicode2api.web.ExchangeAttributes;
@@ -33,14 +36,16 @@ import dev.kimicode2api.web.ExchangeAttributes;
 import static org.springframework.cloud.gateway.support.ServerWebExchangeUtils.GATEWAY_ROUTE_ATTR;
 
 /**
- * On routes that serve models, reads the JSON body through {@link ModifyRequestBodyGatewayFilterFactory}, checks it
- * is an object, notes its {@code model} for logs and metrics, and rewrites a virtual model into its real model plus
- * the fields it sets. A body naming a real model is forwarded as the very same bytes.
+ * On routes that serve models, reads the JSON body once, through {@link ModifyRequestBodyGatewayFilterFactory}, and
+ * applies in turn: the route's protocol bridge ({@link RequestTranslation}), a check that it is a JSON object (its
+ * {@code model} noted for logs and metrics), the virtual model (its real model plus the fields it sets), and the
+ * route's repairs ({@link ChatRequestRepair}). Bridges and repairs are route filters named in the route's YAML; this
+ * finds them among the route's filters. A body nothing changed is forwarded as the very same bytes.
  */
 @Component
-public class VirtualModelGlobalFilter implements GlobalFilter, Ordered {
+public class RequestBodyGlobalFilter implements GlobalFilter, Ordered {
 
-	private static final Logger log = LoggerFactory.getLogger(VirtualModelGlobalFilter.class);
+	private static final Logger log = LoggerFactory.getLogger(RequestBodyGlobalFilter.class);
 
 	private final RouteSettingsRegistry registry;
 
@@ -48,7 +53,7 @@ public class VirtualModelGlobalFilter implements GlobalFilter, Ordered {
 
 	private final long maxRequestBytes;
 
-	public VirtualModelGlobalFilter(RouteSettingsRegistry registry, ModifyRequestBodyGatewayFilterFactory factory,
+	public RequestBodyGlobalFilter(RouteSettingsRegistry registry, ModifyRequestBodyGatewayFilterFactory factory,
 			KimicodeProperties properties) {
 		this.registry = registry;
 		this.maxRequestBytes = properties.maxRequestSize().toBytes();
@@ -59,7 +64,7 @@ public class VirtualModelGlobalFilter implements GlobalFilter, Ordered {
 	@Override
 	public Mono<Void> filter(ServerWebExchange exchange, GatewayFilterChain chain) {
 		Route route = exchange.getAttribute(GATEWAY_ROUTE_ATTR);
-		if (route == null || !registry.forRoute(route).hasModels()) {
+		if (route == null || !registry.forRoute(route).hasModels() || !hasBody(exchange.getRequest().getMethod())) {
 			return chain.filter(exchange);
 		}
 		HttpHeaders headers = exchange.getRequest().getHeaders();
@@ -92,32 +97,58 @@ public class VirtualModelGlobalFilter implements GlobalFilter, Ordered {
 		if (body == null || body.length == 0) {
 			return Mono.error(new InvalidBodyException("The request body is empty: send a JSON object"));
 		}
-		TopLevelJson json = TopLevelJson.parse(body);
-		String model = json.model();
-		if (model != null) {
-			exchange.getAttributes().put(ExchangeAttributes.MODEL, model);
-		}
-		exchange.getAttributes().put(ExchangeAttributes.STREAM, json.stream());
 		Route route = exchange.getRequiredAttribute(GATEWAY_ROUTE_ATTR);
-		RouteSettings settings = registry.forRoute(route);
-		VirtualModel virtual = model == null ? null : settings.virtualModels().get(model);
-		if (virtual == null) {
-			return Mono.just(body);
+		RequestTranslation translation = null;
+		List<ChatRequestRepair> repairs = new ArrayList<>(2);
+		for (GatewayFilter filter : route.getFilters()) {
+			GatewayFilter own = filter instanceof OrderedGatewayFilter ordered ? ordered.getDelegate() : filter;
+			if (own instanceof RequestTranslation bridge) {
+				translation = bridge;
+			}
+			if (own instanceof ChatRequestRepair repair) {
+				repairs.add(repair);
+			}
 		}
-		Map<String, String> fields = new LinkedHashMap<>();
-		fields.put("model", TopLevelJson.quote(virtual.model()));
-		fields.putAll(virtual.set());
+		Mono<byte[]> chat = translation == null ? Mono.just(body) : translation.toChat(exchange, body);
+		return chat.flatMap(bytes -> {
+			ChatRequest request = ChatRequest.parse(bytes);
+			String model = request.model();
+			if (model != null) {
+				exchange.getAttributes().put(ExchangeAttributes.MODEL, model);
+			}
+			exchange.getAttributes().put(ExchangeAttributes.STREAM, request.stream());
+			VirtualModel virtual = model == null ? null : registry.forRoute(route).virtualModels().get(model);
+			if (virtual != null) {
+				applyVirtualModel(exchange, route, request, virtual);
+			}
+			return Flux.fromIterable(repairs)
+				.concatMap(repair -> repair.repair(exchange, request))
+				.then(Mono.fromSupplier(request::toBytes));
+		});
+	}
+
+	private static void applyVirtualModel(ServerWebExchange exchange, Route route, ChatRequest request,
+			VirtualModel virtual) {
+		request.set("model", TopLevelJson.quote(virtual.model()));
+		virtual.set().forEach(request::set);
 		if (virtual.thinkingBudgetTokens() != null) {
-			fields.put("thinking", anthropicThinking(virtual, json.longValue("max_tokens")));
+			request.set("thinking", anthropicThinking(virtual, request.topLevel().longValue("max_tokens")));
 		}
 		if (virtual.reasoningInline()) {
 			exchange.getAttributes().put(ExchangeAttributes.REASONING_INLINE, Boolean.TRUE);
 		}
+		List<String> set = new ArrayList<>(virtual.set().keySet());
+		if (virtual.thinkingBudgetTokens() != null) {
+			set.add("thinking");
+		}
 		// Names only, never the body: prompts are private.
 		log.info("{}: virtual model {} on route {} sent as model {} with {} set",
-				fields.containsKey("thinking") ? "Thinking mode activated" : "Virtual model rewritten", model,
-				route.getId(), virtual.model(), fields.keySet().stream().filter(f -> !f.equals("model")).toList());
-		return Mono.just(json.with(fields));
+				set.contains("thinking") ? "Thinking mode activated" : "Virtual model rewritten", virtual.name(),
+				route.getId(), virtual.model(), set);
+	}
+
+	private static boolean hasBody(HttpMethod method) {
+		return method == HttpMethod.POST || method == HttpMethod.PUT || method == HttpMethod.PATCH;
 	}
 
 	/** Anthropic's thinking switch; its budget must stay below {@code max_tokens}, which it is spent from. */
@@ -144,12 +175,13 @@ public class VirtualModelGlobalFilter implements GlobalFilter, Ordered {
 
 	@Override
 	public int getOrder() {
-		return Ordered.HIGHEST_PRECEDENCE + 200;
+		return FilterOrder.REQUEST_BODY;
 	}
 
 	@Override
 	public String toString() {
-		return "VirtualModelGlobalFilter[route metadata 'virtual-models', via " + modifyBody + "]";
+		return "RequestBodyGlobalFilter[route's bridge, metadata 'virtual-models', route's repairs; via " + modifyBody
+				+ "]";
 	}
 
 }

@@ -1,0 +1,56 @@
+package dev.kimicode2api;
+
+import org.springframework.cloud.gateway.filter.NettyWriteResponseFilter;
+import org.springframework.cloud.gateway.filter.RouteToRequestUrlFilter;
+import org.springframework.core.Ordered;
+
+/**
+ * The whole pipeline in one place: every filter of this gateway, in the order it runs.
+ *
+ * <p>Request side, before routing (web filters): {@link #ACCESS_LOG} (starts the clock), {@link #PATH_BOUNDARY}
+ * (refuses paths that could climb out of a route). After routing (gateway filters, the route's YAML filters among
+ * them): {@link #USER_AGENT}, then {@link #REQUEST_BODY}, the one read of the body, which applies in turn the route's
+ * protocol bridge ({@code ResponsesBridge}), its virtual model, and its repairs in their order here
+ * ({@code ReasoningMemory}, then {@code KimiRepairs}); Spring Cloud Gateway's own filters (Retry, …) follow, then
+ * {@link #UPSTREAM_BASE_PATH}.
+ *
+ * <p>Response side: each filter below wraps the response on the way in, so the one with the highest order sees the
+ * upstream's bytes first. From the upstream to the client: {@link #UPSTREAM_ERROR} (errors in the route's dialect),
+ * {@link #REASONING_MEMORY} (remembers reasoning as Kimi sent it), {@link #INLINE_REASONING} (reasoning into
+ * {@code <think>}), {@link #RESPONSES_BRIDGE} (chat completions to Responses), {@link #STREAM_TERMINATION} (a final
+ * error event on a broken stream), {@link #USAGE_METRICS} (counts what the client receives).
+ */
+public final class FilterOrder {
+
+	public static final int ACCESS_LOG = Ordered.HIGHEST_PRECEDENCE;
+
+	public static final int PATH_BOUNDARY = Ordered.HIGHEST_PRECEDENCE + 10;
+
+	public static final int USER_AGENT = Ordered.HIGHEST_PRECEDENCE + 100;
+
+	public static final int REQUEST_BODY = Ordered.HIGHEST_PRECEDENCE + 200;
+
+	private static final int WRITE = NettyWriteResponseFilter.WRITE_RESPONSE_FILTER_ORDER;
+
+	public static final int USAGE_METRICS = WRITE - 7;
+
+	public static final int STREAM_TERMINATION = WRITE - 6;
+
+	public static final int RESPONSES_BRIDGE = WRITE - 5;
+
+	public static final int INLINE_REASONING = WRITE - 4;
+
+	public static final int REASONING_MEMORY = WRITE - 3;
+
+	/** No response side; after {@link #REASONING_MEMORY} so its repairs apply after the reasoning is restored. */
+	public static final int KIMI_REPAIRS = WRITE - 2;
+
+	public static final int UPSTREAM_ERROR = WRITE - 1;
+
+	/** Right after the gateway has built the upstream URL from the route. */
+	public static final int UPSTREAM_BASE_PATH = RouteToRequestUrlFilter.ROUTE_TO_URL_FILTER_ORDER + 1;
+
+	private FilterOrder() {
+	}
+
+}

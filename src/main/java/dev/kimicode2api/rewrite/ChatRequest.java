@@ -1,0 +1,156 @@
+package dev.kimicode2api.rewrite;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.jspecify.annotations.Nullable;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.ObjectMapper;
+
+/**
+ * A chat-completions request body on its way upstream, parsed only as deep as a step asks: the top level once,
+ * an array field's elements when a step lists them, an element's tree when a step reads it. Its bytes are spliced
+ * from the original, so every byte no step changed (other messages, number spellings, escapes, key order) reaches
+ * the upstream as the client sent it, and a request no step changed is the very same array.
+ */
+public final class ChatRequest {
+
+	static final ObjectMapper JSON = new ObjectMapper();
+
+	private final TopLevelJson json;
+
+	private final Map<String, String> fields = new LinkedHashMap<>();
+
+	private final Map<String, List<Element>> arrays = new HashMap<>();
+
+	private ChatRequest(TopLevelJson json) {
+		this.json = json;
+	}
+
+	/** @throws InvalidBodyException if the body is not one JSON object or its {@code model} is not a string */
+	public static ChatRequest parse(byte[] body) {
+		return new ChatRequest(TopLevelJson.parse(body));
+	}
+
+	public TopLevelJson topLevel() {
+		return json;
+	}
+
+	/** The model as the client named it (before any {@link #set}). */
+	public @Nullable String model() {
+		return json.model();
+	}
+
+	public boolean stream() {
+		return json.stream();
+	}
+
+	/** Sets a top-level field to the given JSON text. */
+	public void set(String field, String jsonText) {
+		fields.put(field, jsonText);
+	}
+
+	/** A top-level field's JSON text as it will be sent, or {@code null} when it is absent. */
+	public @Nullable String text(String field) {
+		String set = fields.get(field);
+		return set != null ? set : json.text(field);
+	}
+
+	/**
+	 * Whether thinking is on as the upstream will see it: {@code "thinking": true} (what a virtual model sets) or
+	 * {@code {"type":"enabled"}}.
+	 */
+	public boolean thinking() {
+		String text = text("thinking");
+		if (text == null) {
+			return false;
+		}
+		if (text.equals("true")) {
+			return true;
+		}
+		if (!text.startsWith("{")) {
+			return false;
+		}
+		try {
+			return "enabled".equals(JSON.readTree(text).path("type").asString(null));
+		}
+		catch (JacksonException ex) {
+			return false;
+		}
+	}
+
+	/** A quick look at the raw bytes of a field's value, before deciding to parse it. */
+	public boolean mentions(String field, String marker) {
+		return !fields.containsKey(field) && json.mentions(field, marker.getBytes(StandardCharsets.UTF_8));
+	}
+
+	/** The elements of a top-level array field ({@code messages}, {@code tools}); listed once, parsed on demand. */
+	public List<Element> elements(String field) {
+		return arrays.computeIfAbsent(field, name -> {
+			List<Element> elements = new ArrayList<>();
+			for (int[] span : json.elements(name)) {
+				elements.add(new Element(json.bytes(), span[0], span[1]));
+			}
+			return elements;
+		});
+	}
+
+	/** The body to send: the original bytes with every change spliced in. */
+	public byte[] toBytes() {
+		List<TopLevelJson.Edit> edits = new ArrayList<>();
+		arrays.forEach((field, elements) -> {
+			if (!fields.containsKey(field)) {
+				for (Element element : elements) {
+					if (element.changed) {
+						edits.add(new TopLevelJson.Edit(element.start, element.end, JSON.writeValueAsBytes(element.node)));
+					}
+				}
+			}
+		});
+		return json.with(fields, edits);
+	}
+
+	/** One element of an array field: its tree is built on first use; {@link #changed()} marks it to be re-written. */
+	public static final class Element {
+
+		private final byte[] bytes;
+
+		private final int start;
+
+		private final int end;
+
+		private @Nullable JsonNode node;
+
+		private boolean changed;
+
+		Element(byte[] bytes, int start, int end) {
+			this.bytes = bytes;
+			this.start = start;
+			this.end = end;
+		}
+
+		/** Whether the element's raw bytes contain the ASCII text {@code marker}. */
+		public boolean mentions(String marker) {
+			return TopLevelJson.contains(bytes, start, end, marker.getBytes(StandardCharsets.UTF_8));
+		}
+
+		public JsonNode node() {
+			if (node == null) {
+				node = JSON.readTree(bytes, start, end - start);
+			}
+			return node;
+		}
+
+		/** Marks the tree as changed: it replaces the element's bytes. */
+		public void changed() {
+			changed = true;
+		}
+
+	}
+
+}
