@@ -202,14 +202,7 @@ class ChatCompletionsTest extends GatewayTest {
 	}
 
 	static List<String> waitForAccessLines(int count) throws InterruptedException {
-		for (int i = 0; i < 100; i++) {
-			List<String> lines = LogCapture.lines().stream().filter(l -> l.startsWith("kimicode2api.access")).toList();
-			if (lines.size() >= count) {
-				return lines;
-			}
-			Thread.sleep(20);
-		}
-		return LogCapture.lines().stream().filter(l -> l.startsWith("kimicode2api.access")).toList();
+		return LogCapture.accessLines(count);
 	}
 
 	static void assertError(HttpResponse<String> response, int status, String type) {

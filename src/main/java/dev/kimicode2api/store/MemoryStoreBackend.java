@@ -36,7 +36,8 @@ final class MemoryStoreBackend implements StoreBackend {
 					Math.max(minWeight, 2L * (key.length() + entry.value().length()) + ENTRY_OVERHEAD)))
 			.expireAfter(Expiry.<String, Entry>writing((key, entry) -> Duration.ofNanos(entry.ttlNanos())))
 			.build();
-		this.description = "memory (at most " + bounds.maxEntries() + " entries, " + bounds.maxSize() + ")";
+		this.description = "memory (at most " + bounds.maxEntries() + " entries, " + bounds.maxSize().toMegabytes()
+				+ " MB)";
 	}
 
 	@Override

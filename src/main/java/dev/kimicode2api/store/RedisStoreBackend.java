@@ -7,16 +7,14 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import reactor.core.Disposable;
-import reactor.core.Disposables;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
-import reactor.core.scheduler.Scheduler;
-import reactor.core.scheduler.Schedulers;
 
 import org.springframework.data.redis.connection.ReactiveRedisConnectionFactory;
 import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
@@ -39,19 +37,25 @@ final class RedisStoreBackend implements StoreBackend {
 
 	private final CountDownLatch connected = new CountDownLatch(1);
 
-	private final Scheduler connector = Schedulers.newSingle("kimicode2api-redis-connect", true);
+	private final CountDownLatch firstAttempt = new CountDownLatch(1);
 
-	private volatile Disposable attempt = Disposables.disposed();
+	/** A plain thread: Lettuce's first connect blocks, which Reactor refuses on its own non-blocking threads. */
+	private final ScheduledExecutorService connector = Executors.newSingleThreadScheduledExecutor(task -> {
+		Thread thread = new Thread(task, "kimicode2api-redis-connect");
+		thread.setDaemon(true);
+		return thread;
+	});
 
 	RedisStoreBackend(ReactiveRedisConnectionFactory factory) {
 		this.factory = factory;
 		this.redis = new ReactiveStringRedisTemplate(factory);
 	}
 
-	/** Starts opening the connection in the background; waits for it at most {@code wait}. */
+	/** Starts opening the connection in the background; waits for the first attempt at most {@code wait}. */
 	void connect(Duration wait) throws InterruptedException {
-		attempt = connector.schedule(this::tryConnect);
-		if (!connected.await(wait.toMillis(), TimeUnit.MILLISECONDS)) {
+		connector.execute(this::tryConnect);
+		firstAttempt.await(wait.toMillis(), TimeUnit.MILLISECONDS);
+		if (connected.getCount() > 0) {
 			log.warn("Redis is not reachable yet: the agent store is off until it is (retried every {} s)",
 					RECONNECT.toSeconds());
 		}
@@ -64,8 +68,11 @@ final class RedisStoreBackend implements StoreBackend {
 			log.info("Agent store connected to Redis");
 		}
 		catch (RuntimeException ex) {
-			log.debug("Redis connection failed, retrying in {}: {}", RECONNECT, ex.toString());
-			attempt = connector.schedule(this::tryConnect, RECONNECT.toMillis(), TimeUnit.MILLISECONDS);
+			log.debug("Redis connection failed, retrying in {} s: {}", RECONNECT.toSeconds(), ex.toString());
+			connector.schedule(this::tryConnect, RECONNECT.toMillis(), TimeUnit.MILLISECONDS);
+		}
+		finally {
+			firstAttempt.countDown();
 		}
 	}
 
@@ -106,8 +113,7 @@ final class RedisStoreBackend implements StoreBackend {
 	}
 
 	void close() {
-		attempt.dispose();
-		connector.dispose();
+		connector.shutdownNow();
 	}
 
 }

@@ -57,11 +57,11 @@ public class StoreConfiguration {
 
 	/**
 	 * Opens the Redis connection once the application has started and before it reports ready, waiting for it at most
-	 * the store timeout: readiness never depends on Redis.
+	 * {@code kimicode.store.startup-wait}: readiness never depends on Redis.
 	 */
 	@Bean
 	ApplicationListener<ApplicationStartedEvent> agentStoreConnection(AgentStore store, StoreProperties properties) {
-		return event -> store.connect(properties.timeout());
+		return event -> store.connect(properties.startupWait());
 	}
 
 	/** While Lettuce is disconnected it refuses commands at once instead of queueing them until Redis is back. */

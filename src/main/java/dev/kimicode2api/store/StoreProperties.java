@@ -19,6 +19,8 @@ import org.springframework.validation.annotation.Validated;
  * {@code memory} or {@code redis}
  * @param keyPrefix namespace of every key in Redis (several gateways may share one Redis)
  * @param timeout longest wait for the store on a request's path; past it the request goes on without the state
+ * @param startupWait longest wait for Redis at start-up before the gateway reports ready without it (connecting goes
+ * on in the background)
  * @param reasoningTtl how long remembered reasoning lives
  * @param responseTtl how long a stored response lives (for {@code previous_response_id} and {@code GET})
  */
@@ -26,6 +28,7 @@ import org.springframework.validation.annotation.Validated;
 @ConfigurationProperties("kimicode.store")
 public record StoreProperties(@NotNull @DefaultValue("auto") Type type,
 		@NotBlank @DefaultValue("kimicode2api:") String keyPrefix, @NotNull @DefaultValue("500ms") Duration timeout,
+		@NotNull @DefaultValue("5s") Duration startupWait,
 		@NotNull @DefaultValue("24h") Duration reasoningTtl, @NotNull @DefaultValue("24h") Duration responseTtl,
 		@Valid @DefaultValue Memory memory) {
 

@@ -35,6 +35,18 @@ public class LogCapture extends AppenderBase<ILoggingEvent> {
 		return List.copyOf(LEAKS);
 	}
 
+	/** Waits up to two seconds for {@code count} access lines ({@code kimicode2api.access}) since the last clear. */
+	public static List<String> accessLines(int count) throws InterruptedException {
+		for (int i = 0; i < 100; i++) {
+			List<String> lines = lines().stream().filter(l -> l.startsWith("kimicode2api.access")).toList();
+			if (lines.size() >= count) {
+				return lines;
+			}
+			Thread.sleep(20);
+		}
+		return lines().stream().filter(l -> l.startsWith("kimicode2api.access")).toList();
+	}
+
 	public static void clear() {
 		LINES.clear();
 	}
