@@ -3,6 +3,7 @@ package dev.kimicode2api.errors;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 
+import org.jspecify.annotations.Nullable;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.ObjectMapper;
 
@@ -59,6 +60,12 @@ public enum ErrorDialect {
 
 	/** The body of an error answer; {@code type} is one of {@link OpenAiError}'s. */
 	public abstract byte[] body(HttpStatusCode status, String type, String message);
+
+	/** The same with OpenAI's {@code param} and {@code code}, which only the OpenAI shape has. */
+	public byte[] body(HttpStatusCode status, String type, String message, @Nullable String param,
+			@Nullable String code) {
+		return this == OPENAI ? OpenAiError.body(type, message, param, code) : body(status, type, message);
+	}
 
 	/** Whether an upstream's error body is already in this dialect (then it reaches the client as it is). */
 	public abstract boolean isOwnShape(JsonNode json);

@@ -88,12 +88,12 @@ public class GatewayErrorWebExceptionHandler implements ErrorWebExceptionHandler
 				if (found.allowed().isEmpty()) {
 					return write(exchange, dialect, HttpStatus.NOT_FOUND, OpenAiError.INVALID_REQUEST,
 							"Unknown path: " + exchange.getRequest().getMethod() + " "
-									+ exchange.getRequest().getPath().value());
+									+ exchange.getRequest().getPath().value(), null, null);
 				}
 				response.getHeaders().setAllow(found.allowed());
 				return write(exchange, dialect, HttpStatus.METHOD_NOT_ALLOWED, OpenAiError.INVALID_REQUEST,
 						"Method " + exchange.getRequest().getMethod() + " is not allowed on "
-								+ exchange.getRequest().getPath().value() + "; use " + found.allowed());
+								+ exchange.getRequest().getPath().value() + "; use " + found.allowed(), null, null);
 			}
 			URI upstream = exchange.getAttribute(GATEWAY_REQUEST_URL_ATTR);
 			Failure failure = classify(error, upstream == null ? null : upstream.getHost());
@@ -108,7 +108,8 @@ public class GatewayErrorWebExceptionHandler implements ErrorWebExceptionHandler
 			if (error instanceof MethodNotAllowedException notAllowed) {
 				response.getHeaders().setAllow(notAllowed.getSupportedMethods());
 			}
-			return write(exchange, dialect, failure.status(), failure.type(), failure.message());
+			return write(exchange, dialect, failure.status(), failure.type(), failure.message(), failure.param(),
+					failure.code());
 		});
 	}
 
@@ -116,7 +117,12 @@ public class GatewayErrorWebExceptionHandler implements ErrorWebExceptionHandler
 	record Probe(Set<HttpMethod> allowed, ErrorDialect dialect) {
 	}
 
-	record Failure(HttpStatusCode status, String type, String message) {
+	record Failure(HttpStatusCode status, String type, String message, @Nullable String param, @Nullable String code) {
+
+		Failure(HttpStatusCode status, String type, String message) {
+			this(status, type, message, null, null);
+		}
+
 	}
 
 	static Failure classify(Throwable error, @Nullable String upstreamHost) {
@@ -127,6 +133,10 @@ public class GatewayErrorWebExceptionHandler implements ErrorWebExceptionHandler
 				return new Failure(HttpStatus.BAD_GATEWAY, OpenAiError.PROXY, "Upstream host "
 						+ (upstreamHost == null ? "" : upstreamHost + " ") + "could not be resolved (DNS)");
 			}
+		}
+		if (cause instanceof ApiException api) {
+			return new Failure(api.status(), api.status().is4xxClientError() ? OpenAiError.INVALID_REQUEST
+					: OpenAiError.PROXY, api.getMessage(), api.param(), api.code());
 		}
 		if (error instanceof InvalidBodyException || cause instanceof InvalidBodyException) {
 			return new Failure(HttpStatus.BAD_REQUEST, OpenAiError.INVALID_REQUEST, cause.getMessage());
@@ -205,13 +215,13 @@ public class GatewayErrorWebExceptionHandler implements ErrorWebExceptionHandler
 	}
 
 	private static Mono<Void> write(ServerWebExchange exchange, ErrorDialect dialect, HttpStatusCode status,
-			String type, String message) {
+			String type, String message, @Nullable String param, @Nullable String code) {
 		ServerHttpResponse response = exchange.getResponse();
 		response.setStatusCode(status);
 		HttpHeaders headers = response.getHeaders();
 		headers.setContentType(MediaType.APPLICATION_JSON);
 		headers.remove(HttpHeaders.CONTENT_LENGTH);
-		byte[] body = dialect.body(status, type, message);
+		byte[] body = dialect.body(status, type, message, param, code);
 		return response.writeWith(Mono.fromSupplier(() -> response.bufferFactory().wrap(body)));
 	}
 

@@ -1,7 +1,10 @@
 package dev.kimicode2api.errors;
 
 import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
 import java.util.Map;
+
+import org.jspecify.annotations.Nullable;
 
 import tools.jackson.databind.ObjectMapper;
 
@@ -20,8 +23,21 @@ public final class OpenAiError {
 	}
 
 	public static byte[] body(String type, String message) {
-		return JSON.writeValueAsString(Map.of("error", Map.of("message", message, "type", type)))
-			.getBytes(StandardCharsets.UTF_8);
+		return body(type, message, null, null);
+	}
+
+	/** With OpenAI's {@code param} and {@code code} where they are known. */
+	public static byte[] body(String type, String message, @Nullable String param, @Nullable String code) {
+		Map<String, Object> error = new LinkedHashMap<>();
+		error.put("message", message);
+		error.put("type", type);
+		if (param != null) {
+			error.put("param", param);
+		}
+		if (code != null) {
+			error.put("code", code);
+		}
+		return JSON.writeValueAsString(Map.of("error", error)).getBytes(StandardCharsets.UTF_8);
 	}
 
 }

@@ -59,6 +59,11 @@ public class GatewayMetrics {
 		registry.counter("kimicode2api.repairs", "route", route, "kind", kind).increment(count);
 	}
 
+	/** Counts a built-in tool the Responses bridge left out ({@code kimicode2api_responses_tools_left_out_total}). */
+	public void responsesToolLeftOut(String route, String type) {
+		registry.counter("kimicode2api.responses.tools.left.out", "route", route, "type", type).increment();
+	}
+
 	public void tokens(String route, String model, Usage usage) {
 		count(route, model, "prompt", usage.prompt());
 		count(route, model, "completion", usage.completion());

@@ -73,12 +73,14 @@ final class UsageScanner {
 	/**
 	 * The usage in one stream event, merged with what earlier events said: OpenAI sends it once at the end; Anthropic
 	 * sends input tokens in {@code message_start} (under {@code message}) and the output count in
-	 * {@code message_delta}.
+	 * {@code message_delta}; the Responses bridge in {@code response.completed} (under {@code response}).
 	 */
 	private static @Nullable Usage usageIn(String json, @Nullable Usage before) {
 		try {
 			JsonNode event = JSON.readTree(json);
-			JsonNode node = event.has("usage") ? event.get("usage") : event.path("message").get("usage");
+			JsonNode node = event.has("usage") ? event.get("usage")
+					: event.path("message").has("usage") ? event.path("message").get("usage")
+							: event.path("response").get("usage");
 			return toUsage(node, before);
 		}
 		catch (JacksonException ex) {

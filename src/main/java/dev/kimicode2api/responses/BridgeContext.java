@@ -1,0 +1,59 @@
+package dev.kimicode2api.responses;
+
+import java.util.HashMap;
+import java.util.Map;
+
+import org.jspecify.annotations.Nullable;
+import tools.jackson.databind.node.ArrayNode;
+import tools.jackson.databind.node.ObjectNode;
+
+import dev.kimicode2api.store.Credential;
+
+/**
+ * What the bridge learnt from a Responses request and needs again for its response: ids, the model as the client
+ * named it, the request's settings to echo, which chat functions stand for custom or namespaced tools, and the
+ * conversation so far (to store with the response).
+ */
+final class BridgeContext {
+
+	final String responseId;
+
+	final long createdAt;
+
+	final String model;
+
+	final boolean stream;
+
+	final boolean store;
+
+	final @Nullable Credential owner;
+
+	/** Set when the client asked for {@code reasoning.encrypted_content} (and sent a key to seal it with). */
+	final @Nullable ReasoningSeal seal;
+
+	/** The request's own fields echoed in the response object (instructions, tools, tool_choice, …). */
+	final ObjectNode echo;
+
+	/** The chat messages of the conversation so far, without the request's {@code instructions}. */
+	ArrayNode conversation;
+
+	/** Chat function name to the Responses tool it stands for: {@code custom}, or a namespace's function. */
+	final Map<String, ToolOrigin> tools = new HashMap<>();
+
+	record ToolOrigin(boolean custom, @Nullable String namespace, String name) {
+	}
+
+	BridgeContext(String responseId, long createdAt, String model, boolean stream, boolean store,
+			@Nullable Credential owner, @Nullable ReasoningSeal seal, ObjectNode echo, ArrayNode conversation) {
+		this.responseId = responseId;
+		this.createdAt = createdAt;
+		this.model = model;
+		this.stream = stream;
+		this.store = store;
+		this.owner = owner;
+		this.seal = seal;
+		this.echo = echo;
+		this.conversation = conversation;
+	}
+
+}

@@ -1,0 +1,439 @@
+package dev.kimicode2api.responses;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+import org.reactivestreams.Publisher;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ArrayNode;
+import tools.jackson.databind.node.ObjectNode;
+
+import org.springframework.cloud.gateway.filter.GatewayFilter;
+import org.springframework.cloud.gateway.filter.GatewayFilterChain;
+import org.springframework.cloud.gateway.filter.factory.AbstractGatewayFilterFactory;
+import org.springframework.cloud.gateway.route.Route;
+import org.springframework.core.Ordered;
+import org.springframework.core.io.buffer.DataBuffer;
+import org.springframework.core.io.buffer.DataBufferUtils;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpMethod;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.HttpStatusCode;
+import org.springframework.http.MediaType;
+import org.springframework.http.server.reactive.ServerHttpResponse;
+import org.springframework.http.server.reactive.ServerHttpResponseDecorator;
+import org.springframework.stereotype.Component;
+import org.springframework.web.server.ServerWebExchange;
+
+import dev.kimicode2api.FilterOrder;
+import dev.kimicode2api.errors.ApiException;
+import dev.kimicode2api.metrics.GatewayMetrics;
+import dev.kimicode2api.rewrite.InvalidBodyException;
+import dev.kimicode2api.rewrite.RequestTranslation;
+import dev.kimicode2api.store.AgentStore;
+import dev.kimicode2api.store.Credential;
+import dev.kimicode2api.store.StoreProperties;
+import dev.kimicode2api.streaming.SseEvents;
+
+import static org.springframework.cloud.gateway.support.ServerWebExchangeUtils.GATEWAY_ROUTE_ATTR;
+
+/**
+ * {@code - ResponsesBridge}: OpenAI's Responses API ({@code POST /v1/responses}, what Codex CLI and the OpenAI
+ * Agents SDK speak) on a route whose upstream serves chat completions. The request is translated before the virtual
+ * model and the repairs see it ({@link ResponsesRequestTranslator}) and sent to the route's {@code chat-path}; the
+ * answer is translated back ({@link ResponseAssembler}), a stream event by event as each upstream event arrives.
+ * Responses are stored (unless {@code store: false}) in the agent store, scoped to the client's key, for
+ * {@code previous_response_id}, {@code GET} and {@code DELETE /v1/responses/{id}}.
+ */
+@Component
+public class ResponsesBridgeGatewayFilterFactory
+		extends AbstractGatewayFilterFactory<ResponsesBridgeGatewayFilterFactory.Config> {
+
+	private static final Logger log = LoggerFactory.getLogger(ResponsesBridgeGatewayFilterFactory.class);
+
+	static final String KIND = "response";
+
+	private static final String CONTEXT = ResponsesBridgeGatewayFilterFactory.class.getName() + ".context";
+
+	/** Built-in tool types a client may send; any other name is counted as "other" (a bounded metric tag). */
+	private static final Set<String> KNOWN_BUILT_INS = Set.of("web_search", "web_search_preview", "file_search",
+			"computer_use_preview", "computer_use", "code_interpreter", "image_generation", "mcp", "local_shell",
+			"shell", "apply_patch", "tool_search");
+
+	private static final List<String> ECHOED = List.of("instructions", "max_output_tokens", "parallel_tool_calls",
+			"previous_response_id", "reasoning", "temperature", "text", "tool_choice", "tools", "top_p", "user",
+			"metadata");
+
+	private final AgentStore store;
+
+	private final StoreProperties storeProperties;
+
+	private final GatewayMetrics metrics;
+
+	/** Route and tool type already logged as left out: each is logged once, and counted every time. */
+	private final Set<String> loggedDrops = ConcurrentHashMap.newKeySet();
+
+	public ResponsesBridgeGatewayFilterFactory(AgentStore store, StoreProperties storeProperties,
+			GatewayMetrics metrics) {
+		super(Config.class);
+		this.store = store;
+		this.storeProperties = storeProperties;
+		this.metrics = metrics;
+	}
+
+	@Override
+	public List<String> shortcutFieldOrder() {
+		return List.of("chatPath");
+	}
+
+	@Override
+	public GatewayFilter apply(Config config) {
+		if (config.getChatPath() == null || !config.getChatPath().startsWith("/")) {
+			throw new IllegalArgumentException("ResponsesBridge chat-path '" + config.getChatPath()
+					+ "' must be a path such as /v1/chat/completions");
+		}
+		return new Filter(config.getChatPath());
+	}
+
+	public static class Config {
+
+		/** Where the upstream serves chat completions, below the route's uri. */
+		private String chatPath = "/v1/chat/completions";
+
+		public String getChatPath() {
+			return chatPath;
+		}
+
+		public Config setChatPath(String chatPath) {
+			this.chatPath = chatPath;
+			return this;
+		}
+
+	}
+
+	private final class Filter implements GatewayFilter, Ordered, RequestTranslation {
+
+		private final String chatPath;
+
+		Filter(String chatPath) {
+			this.chatPath = chatPath;
+		}
+
+		@Override
+		public Mono<byte[]> toChat(ServerWebExchange exchange, byte[] body) {
+			JsonNode request;
+			try {
+				request = ResponsesRequestTranslator.JSON.readTree(body);
+			}
+			catch (JacksonException ex) {
+				return Mono.error(new InvalidBodyException("The request body is not valid JSON: " + ex.getOriginalMessage()));
+			}
+			if (!request.isObject()) {
+				return Mono.error(new InvalidBodyException("The request body must be a JSON object"));
+			}
+			if (!request.path("model").isString()) {
+				return Mono.error(ApiException.invalid("model", "Missing required parameter: 'model'."));
+			}
+			HttpHeaders headers = exchange.getRequest().getHeaders();
+			Credential owner = Credential.of(headers);
+			byte[] key = Credential.keyBytes(headers);
+			boolean wantsSeal = request.path("include").isArray()
+					&& request.get("include").toString().contains("\"reasoning.encrypted_content\"");
+			ObjectNode echo = ResponsesRequestTranslator.JSON.createObjectNode();
+			for (String field : ECHOED) {
+				echo.set(field, request.hasNonNull(field) ? request.get(field) : ResponsesRequestTranslator.JSON.nullNode());
+			}
+			if (echo.get("tools").isNull()) {
+				echo.putArray("tools");
+			}
+			if (echo.get("tool_choice").isNull()) {
+				echo.put("tool_choice", "auto");
+			}
+			if (echo.get("parallel_tool_calls").isNull()) {
+				echo.put("parallel_tool_calls", true);
+			}
+			if (echo.get("text").isNull()) {
+				echo.putObject("text").putObject("format").put("type", "text");
+			}
+			if (echo.get("reasoning").isNull()) {
+				echo.putObject("reasoning").putNull("effort").putNull("summary");
+			}
+			if (echo.get("metadata").isNull()) {
+				echo.putObject("metadata");
+			}
+			BridgeContext context = new BridgeContext(ResponseAssembler.newResponseId(), Instant.now().getEpochSecond(),
+					request.get("model").asString(), request.path("stream").asBoolean(false),
+					request.path("store").asBoolean(true), owner, key != null && wantsSeal ? new ReasoningSeal(key) : null,
+					echo, ResponsesRequestTranslator.JSON.createArrayNode());
+			exchange.getAttributes().put(CONTEXT, context);
+			Route route = exchange.getRequiredAttribute(GATEWAY_ROUTE_ATTR);
+			return previousConversation(request, owner).map(previous -> ResponsesRequestTranslator.JSON
+				.writeValueAsBytes(ResponsesRequestTranslator.translate(request, previous, context,
+						type -> droppedTool(route.getId(), type))));
+		}
+
+		@Override
+		public Mono<Void> filter(ServerWebExchange exchange, GatewayFilterChain chain) {
+			HttpMethod method = exchange.getRequest().getMethod();
+			String path = exchange.getRequest().getPath().value();
+			String id = path.startsWith("/v1/responses/") ? path.substring("/v1/responses/".length()) : null;
+			if (id != null && !id.isEmpty() && !id.contains("/")) {
+				if (method == HttpMethod.GET) {
+					return retrieve(exchange, id);
+				}
+				if (method == HttpMethod.DELETE) {
+					return delete(exchange, id);
+				}
+			}
+			if (method != HttpMethod.POST || id != null) {
+				return Mono.error(new ApiException(HttpStatus.NOT_FOUND, "Unknown path: " + method + " " + path,
+						null, null));
+			}
+			BridgeContext context = exchange.getAttribute(CONTEXT);
+			ServerWebExchange toChat = exchange.mutate().request(request -> request.path(chatPath)
+				.headers(h -> h.setAccept(List.of(context != null && context.stream ? MediaType.TEXT_EVENT_STREAM
+						: MediaType.APPLICATION_JSON))))
+				.build();
+			if (context == null) {
+				return chain.filter(toChat);
+			}
+			return chain.filter(toChat.mutate().response(new TranslatingResponse(exchange.getResponse(), context)).build());
+		}
+
+		@Override
+		public int getOrder() {
+			return FilterOrder.RESPONSES_BRIDGE;
+		}
+
+		@Override
+		public String toString() {
+			return "ResponsesBridge[POST /v1/responses as " + chatPath + "; GET/DELETE /v1/responses/{id} from the"
+					+ " agent store]";
+		}
+
+	}
+
+	private Mono<ArrayNode> previousConversation(JsonNode request, Credential owner) {
+		String previousId = ResponsesRequestTranslator.optionalString(request, "previous_response_id");
+		if (previousId == null) {
+			return Mono.just(ResponsesRequestTranslator.JSON.createArrayNode());
+		}
+		Mono<Optional<String>> stored = owner == null ? Mono.just(Optional.empty()) : store.get(owner, KIND, previousId);
+		return stored.map(found -> found.map(json -> (ArrayNode) ResponsesRequestTranslator.JSON.readTree(json)
+			.get("conversation"))
+			.orElseThrow(() -> new ApiException(HttpStatus.NOT_FOUND, "Previous response with id '" + previousId
+					+ "' not found.", "previous_response_id", "previous_response_not_found")));
+	}
+
+	private Mono<Void> retrieve(ServerWebExchange exchange, String id) {
+		Credential owner = Credential.of(exchange.getRequest().getHeaders());
+		Mono<Optional<String>> stored = owner == null ? Mono.just(Optional.empty()) : store.get(owner, KIND, id);
+		return stored.flatMap(found -> {
+			if (found.isEmpty()) {
+				return Mono.error(notFound(id));
+			}
+			JsonNode response = ResponsesRequestTranslator.JSON.readTree(found.get()).get("response");
+			return writeJson(exchange.getResponse(), ResponsesRequestTranslator.JSON.writeValueAsBytes(response));
+		});
+	}
+
+	private Mono<Void> delete(ServerWebExchange exchange, String id) {
+		Credential owner = Credential.of(exchange.getRequest().getHeaders());
+		Mono<Boolean> deleted = owner == null ? Mono.just(false) : store.delete(owner, KIND, id);
+		return deleted.flatMap(existed -> existed
+				? writeJson(exchange.getResponse(), ResponsesRequestTranslator.JSON.writeValueAsBytes(
+						ResponsesRequestTranslator.JSON.createObjectNode().put("id", id).put("object", "response")
+							.put("deleted", true)))
+				: Mono.error(notFound(id)));
+	}
+
+	/** Another key's response is as unknown as one that never existed. */
+	private static ApiException notFound(String id) {
+		return new ApiException(HttpStatus.NOT_FOUND, "Response with id '" + id + "' not found.", null, null);
+	}
+
+	private static Mono<Void> writeJson(ServerHttpResponse response, byte[] json) {
+		response.setStatusCode(HttpStatus.OK);
+		response.getHeaders().setContentType(MediaType.APPLICATION_JSON);
+		response.getHeaders().setContentLength(json.length);
+		return response.writeWith(Mono.fromSupplier(() -> response.bufferFactory().wrap(json)));
+	}
+
+	private void droppedTool(String route, String type) {
+		String tag = KNOWN_BUILT_INS.contains(type) ? type : "other";
+		metrics.responsesToolLeftOut(route, tag);
+		if (loggedDrops.add(route + " " + tag)) {
+			log.info("Responses bridge on route {}: built-in tool '{}' left out, the upstream cannot run it (logged"
+					+ " once; every one is counted in kimicode2api_responses_tools_left_out_total)", route, tag);
+		}
+	}
+
+	/** Stores the finished response and its conversation, unless the client said {@code store: false}. */
+	private Mono<Void> save(BridgeContext context, ResponseAssembler assembler) {
+		if (!context.store || context.owner == null) {
+			return Mono.empty();
+		}
+		ArrayNode conversation = context.conversation.deepCopy();
+		conversation.add(assembler.assistantMessage());
+		ObjectNode record = ResponsesRequestTranslator.JSON.createObjectNode();
+		record.set("response", assembler.response());
+		record.set("conversation", conversation);
+		return store.put(context.owner, KIND,
+				Map.of(context.responseId, ResponsesRequestTranslator.JSON.writeValueAsString(record)),
+				storeProperties.responseTtl());
+	}
+
+	/** The chat completion (plain or streamed) the upstream sends, as the Responses form the client asked for. */
+	private final class TranslatingResponse extends ServerHttpResponseDecorator {
+
+		private final BridgeContext context;
+
+		TranslatingResponse(ServerHttpResponse delegate, BridgeContext context) {
+			super(delegate);
+			this.context = context;
+		}
+
+		private boolean successful() {
+			HttpStatusCode status = getStatusCode();
+			return status == null || status.is2xxSuccessful();
+		}
+
+		@Override
+		public Mono<Void> writeWith(Publisher<? extends DataBuffer> body) {
+			if (!successful() || !MediaType.APPLICATION_JSON.isCompatibleWith(getHeaders().getContentType())) {
+				return super.writeWith(body);
+			}
+			return DataBufferUtils.join(Flux.from(body)).flatMap(joined -> {
+				byte[] bytes = new byte[joined.readableByteCount()];
+				joined.read(bytes);
+				DataBufferUtils.release(joined);
+				ResponseAssembler assembler = new ResponseAssembler(context);
+				assembler.acceptCompletion(ResponsesRequestTranslator.JSON.readTree(bytes));
+				byte[] response = ResponsesRequestTranslator.JSON.writeValueAsBytes(assembler.response());
+				getHeaders().setContentLength(response.length);
+				return save(context, assembler)
+					.then(super.writeWith(Mono.fromSupplier(() -> bufferFactory().wrap(response))));
+			});
+		}
+
+		@Override
+		public Mono<Void> writeAndFlushWith(Publisher<? extends Publisher<? extends DataBuffer>> body) {
+			if (!successful() || !MediaType.TEXT_EVENT_STREAM.isCompatibleWith(getHeaders().getContentType())) {
+				return super.writeAndFlushWith(body);
+			}
+			getHeaders().remove(HttpHeaders.CONTENT_LENGTH);
+			ResponseAssembler assembler = new ResponseAssembler(context);
+			SseStream stream = new SseStream(assembler);
+			Flux<Publisher<DataBuffer>> translated = Flux.from(body)
+				.concatMap(events -> Flux.from(events).map(stream::accept).filter(bytes -> bytes.length > 0))
+				.concatWith(Mono.fromSupplier(stream::end))
+				.onErrorResume(error -> {
+					String message = error instanceof io.netty.handler.timeout.ReadTimeoutException
+							? "no data from the upstream within kimicode.upstream.idle-timeout"
+							: "the upstream connection was closed (" + error.getClass().getSimpleName() + ")";
+					log.warn("Upstream stream of {} ended by the gateway: {}", context.responseId, message);
+					return Mono.just(stream.fail("Upstream stream interrupted: " + message));
+				})
+				.map(bytes -> Mono.fromSupplier(() -> bufferFactory().wrap(bytes)));
+			return super.writeAndFlushWith(Flux.concat(Mono.just(stream.start()).map(bytes -> Mono
+				.fromSupplier(() -> bufferFactory().wrap(bytes))), translated)
+				.concatWith(Mono.defer(() -> stream.completed() ? save(context, assembler) : Mono.empty())
+					.then(Mono.empty())));
+		}
+
+	}
+
+	/** The SSE side of a translated stream: chat events in, Responses events out, numbered. */
+	private static final class SseStream {
+
+		private final ResponseAssembler assembler;
+
+		private final SseEvents events = new SseEvents();
+
+		private int sequence;
+
+		private boolean ended;
+
+		private boolean completed;
+
+		SseStream(ResponseAssembler assembler) {
+			this.assembler = assembler;
+		}
+
+		byte[] start() {
+			return write(assembler.start());
+		}
+
+		/** One upstream buffer (released here): the Responses events its complete chat events make. */
+		byte[] accept(DataBuffer buffer) {
+			StringBuilder out = new StringBuilder();
+			for (byte[] event : events.accept(buffer)) {
+				String data = SseEvents.data(event);
+				if (data == null || ended) {
+					continue;
+				}
+				if (data.strip().equals("[DONE]")) {
+					out.append(finish());
+				}
+				else if (data.startsWith("{")) {
+					try {
+						out.append(new String(write(assembler.acceptChunk(ResponsesRequestTranslator.JSON.readTree(data))),
+								StandardCharsets.UTF_8));
+					}
+					catch (JacksonException ignored) {
+						// not a chunk: nothing to translate
+					}
+				}
+			}
+			return out.toString().getBytes(StandardCharsets.UTF_8);
+		}
+
+		/** The end of the upstream stream: completed if the upstream said how it finished, else failed. */
+		byte[] end() {
+			if (ended) {
+				return new byte[0];
+			}
+			return assembler.finished() ? finish().getBytes(StandardCharsets.UTF_8)
+					: fail("Upstream stream ended before the response was complete");
+		}
+
+		byte[] fail(String message) {
+			ended = true;
+			return write(assembler.fail(message));
+		}
+
+		boolean completed() {
+			return completed;
+		}
+
+		private String finish() {
+			ended = true;
+			completed = true;
+			return new String(write(assembler.finish()), StandardCharsets.UTF_8);
+		}
+
+		private byte[] write(List<ResponseAssembler.Event> list) {
+			StringBuilder out = new StringBuilder();
+			for (ResponseAssembler.Event event : list) {
+				ObjectNode data = ResponsesRequestTranslator.JSON.createObjectNode().put("type", event.type())
+					.put("sequence_number", sequence++);
+				data.setAll(event.data());
+				out.append("event: ").append(event.type()).append("\ndata: ")
+					.append(ResponsesRequestTranslator.JSON.writeValueAsString(data)).append("\n\n");
+			}
+			return out.toString().getBytes(StandardCharsets.UTF_8);
+		}
+
+	}
+
+}
