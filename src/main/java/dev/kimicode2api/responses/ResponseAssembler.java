@@ -415,8 +415,10 @@ final class ResponseAssembler {
 		long outputTokens = usage.path("completion_tokens").asLong(0);
 		ObjectNode mapped = JSON.createObjectNode();
 		mapped.put("input_tokens", input);
-		mapped.putObject("input_tokens_details").put("cached_tokens",
-				usage.path("prompt_tokens_details").path("cached_tokens").asLong(usage.path("cached_tokens").asLong(0)));
+		mapped.putObject("input_tokens_details")
+			.put("cached_tokens", usage.path("prompt_tokens_details").path("cached_tokens")
+				.asLong(usage.path("cached_tokens").asLong(0)))
+			.put("cache_write_tokens", 0);
 		mapped.put("output_tokens", outputTokens);
 		mapped.putObject("output_tokens_details").put("reasoning_tokens",
 				usage.path("completion_tokens_details").path("reasoning_tokens").asLong(0));
