@@ -105,6 +105,84 @@ class ResponsesBridgeTest extends GatewayTest {
 		assertThat(sent.at("/tools/0/function/name").asString()).isEqualTo("ls");
 	}
 
+	/** Codex's freeform apply_patch and its namespaced tools, there and back. */
+	@Test
+	void customAndNamespacedToolsAreFunctionsUpstreamAndTheirOwnItemsForTheClient() throws Exception {
+		String patch = "*** Begin Patch\n*** Add File: hi.txt\n+h\u00e9llo \"x\"\n*** End Patch\n";
+		String arguments = JSON.writeValueAsString(JSON.createObjectNode().put("input", patch)).replace("\u00e9", "\\u00e9");
+		assertThat(arguments).contains("\\u00e9", "\\n", "\\\"");
+		// The arguments in 3-character fragments, so every escape (\n, \", \u00e9) is cut somewhere.
+		List<String> pieces = new ArrayList<>();
+		for (int i = 0; i < arguments.length(); i += 3) {
+			pieces.add(arguments.substring(i, Math.min(arguments.length(), i + 3)));
+		}
+		List<String> events = new ArrayList<>(KimiWire.toolTurnStream(List.of("Patch it."), "functions.apply_patch:0",
+				"apply_patch", pieces));
+		upstream.respond(FakeUpstream.sse(events, Duration.ofMillis(2)));
+		String tools = """
+				[{"type":"custom","name":"apply_patch","description":"Edit files.","format":{"type":"grammar","syntax":"lark","definition":"start: begin_patch"}},				{"type":"namespace","name":"multi_agent_v1","description":"Sub-agents","tools":[{"type":"function","name":"close_agent","parameters":{"type":"object","properties":{"target":{"type":"string"}}}}]}]""";
+
+		HttpResponse<String> response = postJson("/v1/responses", "{\"model\":\"kimi-for-coding-thinking\","
+				+ "\"stream\":true,\"input\":\"Create hi.txt\",\"tools\":" + tools + "}", "Authorization", "Bearer sk-custom");
+
+		JsonNode sentTools = JSON.readTree(upstream.takeRequest().body()).get("tools");
+		assertThat(sentTools.at("/0/function/name").asString()).isEqualTo("apply_patch");
+		assertThat(sentTools.at("/0/function/description").asString()).contains("Edit files.", "lark", "start: begin_patch");
+		assertThat(sentTools.at("/0/function/parameters/required/0").asString()).isEqualTo("input");
+		assertThat(sentTools.at("/1/function/name").asString()).isEqualTo("multi_agent_v1__close_agent");
+		StringBuilder streamedInput = new StringBuilder();
+		JsonNode completed = null;
+		for (String event : response.body().split("\n\n")) {
+			JsonNode data = JSON.readTree(event.split("\n")[1].substring("data: ".length()));
+			if (data.get("type").asString().equals("response.custom_tool_call_input.delta")) {
+				streamedInput.append(data.get("delta").asString());
+			}
+			if (data.get("type").asString().equals("response.completed")) {
+				completed = data.get("response");
+			}
+		}
+		String rawPatch = patch;
+		assertThat(streamedInput.toString()).as("the raw input, decoded as it streamed").isEqualTo(rawPatch);
+		JsonNode call = completed.at("/output/1");
+		assertThat(call.get("type").asString()).isEqualTo("custom_tool_call");
+		assertThat(call.get("name").asString()).isEqualTo("apply_patch");
+		assertThat(call.get("input").asString()).isEqualTo(rawPatch);
+
+		// The next turn sends the custom call back, with its output; and a namespaced call.
+		upstream.respond(FakeUpstream.json(200, KimiWire.answer("Done.")));
+		String input = "[{\"role\":\"user\",\"content\":\"Create hi.txt\"}," + completed.at("/output/0") + "," + call + ","
+				+ "{\"type\":\"custom_tool_call_output\",\"call_id\":\"functions.apply_patch:0\",\"output\":\"Success.\"},"
+				+ "{\"type\":\"function_call\",\"call_id\":\"c2\",\"name\":\"close_agent\",\"namespace\":\"multi_agent_v1\","
+				+ "\"arguments\":\"{}\"},{\"type\":\"function_call_output\",\"call_id\":\"c2\",\"output\":[{\"type\":"
+				+ "\"input_image\",\"image_url\":\"data:image/png;base64,AAAA\",\"detail\":\"high\"}]}]";
+		HttpResponse<String> second = postJson("/v1/responses", "{\"model\":\"kimi-for-coding-thinking\",\"input\":"
+				+ input + ",\"tools\":" + tools + "}", "Authorization", "Bearer sk-custom");
+
+		assertThat(second.statusCode()).as(second.body()).isEqualTo(200);
+		JsonNode messages = JSON.readTree(upstream.takeRequest().body()).get("messages");
+		assertThat(messages.at("/1/reasoning_content").asString()).isEqualTo("Patch it.");
+		assertThat(messages.at("/1/tool_calls/0/function/name").asString()).isEqualTo("apply_patch");
+		assertThat(JSON.readTree(messages.at("/1/tool_calls/0/function/arguments").asString()).get("input").asString())
+			.isEqualTo(rawPatch);
+		assertThat(messages.at("/2/role").asString()).isEqualTo("tool");
+		assertThat(messages.at("/2/content").asString()).isEqualTo("Success.");
+		assertThat(messages.at("/3/tool_calls/0/function/name").asString()).isEqualTo("multi_agent_v1__close_agent");
+		// Kimi refuses a tool result without text: an image-only output gets a line of text before it.
+		assertThat(messages.at("/4/content/0/type").asString()).isEqualTo("text");
+		assertThat(messages.at("/4/content/1/image_url/url").asString()).isEqualTo("data:image/png;base64,AAAA");
+
+		// And Kimi calling the namespaced tool: a function_call with its namespace, as Codex routes it.
+		upstream.respond(FakeUpstream.json(200, KimiWire.toolTurn("Close it.", "functions.x:1",
+				"multi_agent_v1__close_agent", "{\"target\":\"a1\"}")));
+		HttpResponse<String> third = postJson("/v1/responses", "{\"model\":\"kimi-for-coding\",\"input\":\"close\","
+				+ "\"tools\":" + tools + "}");
+		JsonNode namespaced = JSON.readTree(third.body()).at("/output/1");
+		assertThat(namespaced.get("type").asString()).isEqualTo("function_call");
+		assertThat(namespaced.get("name").asString()).isEqualTo("close_agent");
+		assertThat(namespaced.get("namespace").asString()).isEqualTo("multi_agent_v1");
+		upstream.takeRequest();
+	}
+
 	@Test
 	void badInputIsA400NamingTheParameter() throws Exception {
 		assertBadRequest("{\"model\":\"kimi-for-coding\",\"input\":42}", "input");
