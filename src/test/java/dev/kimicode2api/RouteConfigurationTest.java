@@ -57,6 +57,21 @@ class RouteConfigurationTest {
 					HttpResponse.BodyHandlers.ofString()).body());
 			assertThat(models.get("data").valueStream().map(m -> m.get("id").asString())).contains("kimi-for-coding",
 					"kimi-for-coding-thinking", "kimi-k2-0905-preview", "kimi-k2-precise");
+
+			// The Responses bridge in front of Moonshot's chat completions, by YAML alone: the model picks the route.
+			moonshot.respond(FakeUpstream.json(200, dev.kimicode2api.support.KimiWire.answer("from moonshot")));
+			HttpResponse<String> responses = http.send(java.net.http.HttpRequest.newBuilder(
+					java.net.URI.create("http://127.0.0.1:" + port + "/v1/responses"))
+				.header("Content-Type", "application/json")
+				.POST(java.net.http.HttpRequest.BodyPublishers.ofString("{\"model\":\"kimi-k2-precise\",\"input\":\"hi\"}"))
+				.build(), HttpResponse.BodyHandlers.ofString());
+			assertThat(responses.statusCode()).as(responses.body()).isEqualTo(200);
+			assertThat(JSON.readTree(responses.body()).at("/output/0/content/0/text").asString()).isEqualTo("from moonshot");
+			received = moonshot.takeRequest();
+			assertThat(received.uri()).isEqualTo("/v1/chat/completions");
+			assertThat(JSON.readTree(received.body())).isEqualTo(JSON.readTree(
+					"{\"model\":\"kimi-k2-0905-preview\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"temperature\":0.2}"));
+			assertThat(kimi.requestCount()).isZero();
 		}
 	}
 
@@ -65,7 +80,7 @@ class RouteConfigurationTest {
 	void theMoonshotProfileRestatesTheDefaultRoutesExactly() throws Exception {
 		List<Map<String, Object>> defaults = routes("application.yml");
 		List<Map<String, Object>> profile = new ArrayList<>(routes("application-moonshot.yml"));
-		profile.removeIf(route -> route.get("id").equals("moonshot-chat"));
+		profile.removeIf(route -> route.get("id").toString().startsWith("moonshot-"));
 		assertThat(profile).isEqualTo(defaults);
 	}
 
@@ -89,6 +104,10 @@ class RouteConfigurationTest {
 			unknown error dialect         | id=r,predicates[0]=Path=/x,uri=http://localhost:1,metadata.error-dialect=soap | routes[0].metadata.error-dialect 'soap' is not one of
 			Model predicate without names | id=r,predicates[0]=Path=/x,uri=http://localhost:1,predicates[1].name=Model | routes[0].predicates[1] 'Model' needs the model names
 			Model predicate missing a virtual model | id=r,predicates[0]=Model=a,uri=http://localhost:1,metadata.virtual-models.b.model=a | routes[0].metadata.virtual-models.b is not listed in the route's Model predicate
+			empty reasoning placeholder   | id=r,predicates[0]=Path=/x,uri=http://localhost:1,filters[0].name=ReasoningMemory,filters[0].args.placeholder= | routes[0].filters[0].args.placeholder '' must be a non-empty text
+			misspelt repair switch        | id=r,predicates[0]=Path=/x,uri=http://localhost:1,filters[0].name=KimiRepairs,filters[0].args.schema-type=false | routes[0].filters[0].args.schema-type is not an argument of KimiRepairs; it takes [empty-tool-call-content, schema-types]
+			repair switch not a boolean   | id=r,predicates[0]=Path=/x,uri=http://localhost:1,filters[0].name=KimiRepairs,filters[0].args.schema-types=yes please | routes[0].filters[0].args.schema-types 'yes please' must be true or false
+			bridge chat path not a path   | id=r,predicates[0]=Path=/x,uri=http://localhost:1,filters[0]=ResponsesBridge=v1/chat/completions | routes[0].filters[0].args._genkey_0 'v1/chat/completions' must be a path such as /v1/chat/completions
 			""")
 	void misconfigurationFailsTheStartNamingTheKey(String what, String settings, String expected) {
 		List<String> args = new ArrayList<>();

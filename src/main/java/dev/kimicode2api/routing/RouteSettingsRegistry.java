@@ -10,6 +10,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Predicate;
 
 import org.jspecify.annotations.Nullable;
 import tools.jackson.core.JacksonException;
@@ -57,8 +58,55 @@ public class RouteSettingsRegistry {
 		}
 		this.configured = List.copyOf(all);
 		validateRetries(gateway.getDefaultFilters(), "spring.cloud.gateway.server.webflux.default-filters");
+		validateOwnFilters(gateway.getDefaultFilters(), "spring.cloud.gateway.server.webflux.default-filters");
 		for (int i = 0; i < routes.size(); i++) {
 			validateRetries(routes.get(i).getFilters(), PREFIX + "[" + i + "].filters");
+			validateOwnFilters(routes.get(i).getFilters(), PREFIX + "[" + i + "].filters");
+		}
+	}
+
+	/** One argument of this gateway's own route filters: its check, and what a good value looks like. */
+	private record Arg(Predicate<String> valid, String expected) {
+	}
+
+	private static final Arg BOOLEAN = new Arg(v -> v.equals("true") || v.equals("false"), "true or false");
+
+	/** The arguments each of this gateway's route filters takes, the shortcut form's first one first. */
+	private static final Map<String, Map<String, Arg>> OWN_FILTERS = Map.of(
+			"ReasoningMemory", Map.of("placeholder", new Arg(v -> !v.isBlank(),
+					"a non-empty text (Kimi refuses an empty reasoning_content)")),
+			"KimiRepairs", Map.of("schema-types", BOOLEAN, "empty-tool-call-content", BOOLEAN),
+			"ResponsesBridge", Map.of("chat-path", new Arg(v -> v.startsWith("/") && !v.contains("?"),
+					"a path such as /v1/chat/completions")));
+
+	private static final Map<String, String> SHORTCUT_FIRST = Map.of("ReasoningMemory", "placeholder",
+			"ResponsesBridge", "chat-path");
+
+	/**
+	 * Spring Cloud Gateway ignores an argument it does not know and fails late on a bad one; for this gateway's own
+	 * filters a typo or a bad value stops the start with the key named.
+	 */
+	private static void validateOwnFilters(List<FilterDefinition> filters, String key) {
+		for (int i = 0; i < filters.size(); i++) {
+			FilterDefinition filter = filters.get(i);
+			Map<String, Arg> known = OWN_FILTERS.get(filter.getName());
+			if (known == null) {
+				continue;
+			}
+			for (Map.Entry<String, String> arg : filter.getArgs().entrySet()) {
+				String name = arg.getKey().equals(NameUtils.generateName(0)) && SHORTCUT_FIRST.containsKey(filter.getName())
+						? SHORTCUT_FIRST.get(filter.getName()) : arg.getKey();
+				Arg check = known.get(name);
+				String at = key + "[" + i + "].args." + arg.getKey();
+				if (check == null) {
+					throw new IllegalStateException(at + " is not an argument of " + filter.getName() + "; it takes "
+							+ new java.util.TreeSet<>(known.keySet()));
+				}
+				String value = arg.getValue() == null ? "" : arg.getValue().trim();
+				if (!check.valid().test(value)) {
+					throw new IllegalStateException(at + " '" + arg.getValue() + "' must be " + check.expected());
+				}
+			}
 		}
 	}
 

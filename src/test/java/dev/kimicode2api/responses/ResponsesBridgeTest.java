@@ -13,6 +13,7 @@ import dev.kimicode2api.support.FakeUpstream;
 import dev.kimicode2api.support.FakeUpstream.Received;
 import dev.kimicode2api.support.GatewayTest;
 import dev.kimicode2api.support.KimiWire;
+import dev.kimicode2api.support.LogCapture;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -24,6 +25,9 @@ class ResponsesBridgeTest extends GatewayTest {
 	@Test
 	void aPlainRequestBecomesAChatCompletionAndItsAnswerAResponse() throws Exception {
 		upstream.respond(FakeUpstream.json(200, KimiWire.answer("Hello!")));
+		String tokens = "kimicode2api_tokens_total{model=\"kimi-for-coding\",route=\"kimi-responses\",type=\"total\"}";
+		double tokensBefore = metric(tokens);
+		LogCapture.clear();
 
 		HttpResponse<String> response = postJson("/v1/responses?trace=1", """
 				{"model":"kimi-for-coding","instructions":"Be terse.","input":[{"role":"developer","content":"No emoji."},\
@@ -50,6 +54,23 @@ class ResponsesBridgeTest extends GatewayTest {
 		assertThat(body.at("/usage/output_tokens").asInt()).isEqualTo(5);
 		assertThat(body.at("/usage/total_tokens").asInt()).isEqualTo(55);
 		assertThat(body.at("/metadata/k").asString()).isEqualTo("v");
+		// The same metrics and access line as the chat route, under the Responses route, counting what the client got.
+		assertThat(metric(tokens) - tokensBefore).isEqualTo(55);
+		assertThat(LogCapture.accessLines(1)).anyMatch(line -> line.contains("POST /v1/responses route=kimi-responses "
+				+ "model=kimi-for-coding stream=false status=200 bytes=" + response.body().length())
+				&& line.contains("tokens=50/5/55"));
+	}
+
+	@Test
+	void aStreamsTokensAreCountedFromResponseCompleted() throws Exception {
+		upstream.respond(FakeUpstream.sse(KimiWire.toolTurnStream(List.of("r"), "functions.a:0", "a", List.of("{}")),
+				Duration.ofMillis(1)));
+		String tokens = "kimicode2api_tokens_total{model=\"kimi-for-coding\",route=\"kimi-responses\",type=\"prompt\"}";
+		double before = metric(tokens);
+		assertThat(postJson("/v1/responses", "{\"model\":\"kimi-for-coding\",\"stream\":true,\"input\":\"x\"}")
+			.statusCode()).isEqualTo(200);
+		upstream.takeRequest();
+		assertThat(metric(tokens) - before).isEqualTo(30);
 	}
 
 	@Test
