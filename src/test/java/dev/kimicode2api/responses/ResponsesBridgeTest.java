@@ -205,6 +205,41 @@ class ResponsesBridgeTest extends GatewayTest {
 	}
 
 	@Test
+	void aClientThatLeavesATranslatedStreamClosesTheUpstreamConnection() throws Exception {
+		java.util.concurrent.CountDownLatch upstreamClosed = new java.util.concurrent.CountDownLatch(1);
+		upstream.respond((request, response) -> {
+			response.withConnection(c -> c.onDispose(upstreamClosed::countDown));
+			return response.header("Content-Type", "text/event-stream")
+				.sendString(reactor.core.publisher.Flux.interval(Duration.ZERO, Duration.ofMillis(50))
+					.map(i -> "data: {\"choices\":[{\"index\":0,\"delta\":{\"reasoning_content\":\"step " + i
+							+ " \"},\"finish_reason\":null}]}\n\n")
+					.take(2000))
+				.then();
+		});
+		byte[] body = "{\"model\":\"kimi-for-coding-thinking\",\"stream\":true,\"input\":\"think long\"}"
+			.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+		try (java.net.Socket socket = new java.net.Socket("127.0.0.1", port)) {
+			java.io.OutputStream out = socket.getOutputStream();
+			out.write(("POST /v1/responses HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+					+ "Authorization: Bearer sk-leaves\r\nContent-Length: " + body.length + "\r\n\r\n")
+				.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+			out.write(body);
+			out.flush();
+			java.io.BufferedReader reader = new java.io.BufferedReader(
+					new java.io.InputStreamReader(socket.getInputStream(), java.nio.charset.StandardCharsets.UTF_8));
+			String line;
+			while ((line = reader.readLine()) != null && !line.contains("response.reasoning_summary_text.delta")) {
+				// headers, chunk sizes, the first events
+			}
+			assertThat(line).as("a reasoning delta arrived while the upstream was still thinking")
+				.contains("response.reasoning_summary_text.delta");
+		}
+		assertThat(upstreamClosed.await(1, java.util.concurrent.TimeUnit.SECONDS))
+			.as("upstream connection closed within 1 s of the client leaving").isTrue();
+		upstream.takeRequest();
+	}
+
+	@Test
 	void badInputIsA400NamingTheParameter() throws Exception {
 		assertBadRequest("{\"model\":\"kimi-for-coding\",\"input\":42}", "input");
 		assertBadRequest("{\"model\":\"kimi-for-coding\",\"input\":[{\"type\":\"file_search_call\",\"id\":\"x\"}]}",
