@@ -220,11 +220,13 @@ final class ResponseAssembler {
 		Call call = calls.get(index);
 		if (call == null) {
 			close();
-			openItem(Kind.CALL, "fc_");
+			String name = fragment.path("function").path("name").asString("");
+			BridgeContext.ToolOrigin origin = context.tools.get(name);
+			openItem(Kind.CALL, origin != null && origin.custom() ? "ctc_" : "fc_");
 			call = new Call(openIndex, openItemId);
 			call.callId = fragment.path("id").asString("call_" + context.responseId.substring(5) + "_" + index);
-			call.name = fragment.path("function").path("name").asString("");
-			call.origin = context.tools.get(call.name);
+			call.name = name;
+			call.origin = origin;
 			if (call.origin != null && call.origin.custom()) {
 				call.customInput = new IncrementalJsonString();
 			}

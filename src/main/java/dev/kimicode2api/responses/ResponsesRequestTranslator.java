@@ -61,6 +61,11 @@ final class ResponsesRequestTranslator {
 	}
 
 	private ObjectNode run(JsonNode request, ArrayNode previous) {
+		if (request.hasNonNull("conversation")) {
+			// Its items live in OpenAI's Conversations API, which no chat upstream has: the turn would lose its history.
+			throw ApiException.invalid("conversation", "'conversation' is not supported by this gateway: send the"
+					+ " whole history in 'input', or continue with 'previous_response_id'.");
+		}
 		chat.put("model", context.model);
 		String instructions = optionalString(request, "instructions");
 		previous.forEach(message -> messages.add(message.deepCopy()));
