@@ -166,6 +166,7 @@ class ResponsesBridgeTest extends GatewayTest {
 		assertThat(streamedInput.toString()).as("the raw input, decoded as it streamed").isEqualTo(rawPatch);
 		JsonNode call = completed.at("/output/1");
 		assertThat(call.get("type").asString()).isEqualTo("custom_tool_call");
+		assertThat(call.get("id").asString()).startsWith("ctc_");
 		assertThat(call.get("name").asString()).isEqualTo("apply_patch");
 		assertThat(call.get("input").asString()).isEqualTo(rawPatch);
 
@@ -247,6 +248,9 @@ class ResponsesBridgeTest extends GatewayTest {
 		assertBadRequest("{\"model\":\"kimi-for-coding\",\"input\":\"hi\",\"tool_choice\":{\"type\":\"web_search_preview\"}}",
 				"tool_choice");
 		assertBadRequest("{\"input\":\"hi\"}", "model");
+		// The Agents SDK's conversationId mode: its history lives in OpenAI's Conversations API, which Kimi has not.
+		assertBadRequest("{\"model\":\"kimi-for-coding\",\"input\":[{\"type\":\"function_call_output\",\"call_id\":\"c\","
+				+ "\"output\":\"x\"}],\"conversation\":\"conv_1\"}", "conversation");
 		assertThat(upstream.requestCount()).isZero();
 	}
 
