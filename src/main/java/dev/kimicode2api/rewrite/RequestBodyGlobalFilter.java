@@ -5,7 +5,6 @@ import java.util.List;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 import org.springframework.cloud.gateway.filter.GatewayFilter;
@@ -109,22 +108,39 @@ public class RequestBodyGlobalFilter implements GlobalFilter, Ordered {
 				repairs.add(repair);
 			}
 		}
-		Mono<byte[]> chat = translation == null ? Mono.just(body) : translation.toChat(exchange, body);
-		return chat.flatMap(bytes -> {
-			ChatRequest request = ChatRequest.parse(bytes);
-			String model = request.model();
-			if (model != null) {
-				exchange.getAttributes().put(ExchangeAttributes.MODEL, model);
+		if (translation == null) {
+			return chatRequest(exchange, route, body, repairs);
+		}
+		return translation.toChat(exchange, body).flatMap(chat -> chatRequest(exchange, route, chat, repairs));
+	}
+
+	/**
+	 * The chat request's own steps. Repairs that have nothing to wait for answer {@code Mono.empty()} and cost no
+	 * operator; once one waits (for the agent store), the following ones run after it.
+	 */
+	private Mono<byte[]> chatRequest(ServerWebExchange exchange, Route route, byte[] bytes,
+			List<ChatRequestRepair> repairs) {
+		ChatRequest request = ChatRequest.parse(bytes);
+		String model = request.model();
+		if (model != null) {
+			exchange.getAttributes().put(ExchangeAttributes.MODEL, model);
+		}
+		exchange.getAttributes().put(ExchangeAttributes.STREAM, request.stream());
+		VirtualModel virtual = model == null ? null : registry.forRoute(route).virtualModels().get(model);
+		if (virtual != null) {
+			applyVirtualModel(exchange, route, request, virtual);
+		}
+		Mono<Void> waiting = null;
+		for (ChatRequestRepair repair : repairs) {
+			if (waiting != null) {
+				waiting = waiting.then(Mono.defer(() -> repair.repair(exchange, request)));
 			}
-			exchange.getAttributes().put(ExchangeAttributes.STREAM, request.stream());
-			VirtualModel virtual = model == null ? null : registry.forRoute(route).virtualModels().get(model);
-			if (virtual != null) {
-				applyVirtualModel(exchange, route, request, virtual);
+			else {
+				Mono<Void> step = repair.repair(exchange, request);
+				waiting = step == Mono.<Void>empty() ? null : step;
 			}
-			return Flux.fromIterable(repairs)
-				.concatMap(repair -> repair.repair(exchange, request))
-				.then(Mono.fromSupplier(request::toBytes));
-		});
+		}
+		return waiting == null ? Mono.just(request.toBytes()) : waiting.then(Mono.fromSupplier(request::toBytes));
 	}
 
 	private static void applyVirtualModel(ServerWebExchange exchange, Route route, ChatRequest request,
