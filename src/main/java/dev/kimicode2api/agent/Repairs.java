@@ -1,13 +1,11 @@
 package dev.kimicode2api.agent;
 
-import java.util.Map;
-import java.util.TreeMap;
 
 import org.springframework.cloud.gateway.route.Route;
 import org.springframework.web.server.ServerWebExchange;
 
 import dev.kimicode2api.metrics.GatewayMetrics;
-import dev.kimicode2api.web.ExchangeAttributes;
+import dev.kimicode2api.web.RequestRecord;
 
 import static org.springframework.cloud.gateway.support.ServerWebExchangeUtils.GATEWAY_ROUTE_ATTR;
 
@@ -37,10 +35,7 @@ final class Repairs {
 		}
 		Route route = exchange.getAttribute(GATEWAY_ROUTE_ATTR);
 		metrics.repaired(route == null ? "none" : route.getId(), kind, count);
-		@SuppressWarnings("unchecked")
-		Map<String, Integer> repairs = (Map<String, Integer>) exchange.getAttributes()
-			.computeIfAbsent(ExchangeAttributes.REPAIRS, key -> new TreeMap<String, Integer>());
-		repairs.merge(kind, count, Integer::sum);
+		RequestRecord.of(exchange).repaired(kind, count);
 	}
 
 }

@@ -17,7 +17,7 @@ import org.springframework.stereotype.Component;
 import org.springframework.web.server.ServerWebExchange;
 
 import dev.kimicode2api.FilterOrder;
-import dev.kimicode2api.web.ExchangeAttributes;
+import dev.kimicode2api.web.RequestRecord;
 
 import static org.springframework.cloud.gateway.support.ServerWebExchangeUtils.GATEWAY_ROUTE_ATTR;
 
@@ -56,13 +56,10 @@ public class UsageMetricsGlobalFilter implements GlobalFilter, Ordered {
 				return super.writeAndFlushWith(Flux.from(body)
 					.map(events -> Flux.from(events).doOnNext(buffer -> {
 						if (scanner.bytes() == 0 && stream) {
-							Long start = exchange.getAttribute(ExchangeAttributes.START_NANOS);
-							if (start != null) {
-								Duration firstByte = Duration.ofNanos(System.nanoTime() - start);
-								exchange.getAttributes().put(ExchangeAttributes.FIRST_BYTE_MILLIS, firstByte.toMillis());
-								metrics.firstByte(route.getId(), exchange.getAttribute(ExchangeAttributes.MODEL),
-										firstByte);
-							}
+							RequestRecord record = RequestRecord.of(exchange);
+							Duration firstByte = Duration.ofNanos(System.nanoTime() - record.startNanos());
+							record.firstByteMillis(firstByte.toMillis());
+							metrics.firstByte(route.getId(), record.model(), firstByte);
 						}
 						scan(scanner, buffer);
 					}))
@@ -71,14 +68,15 @@ public class UsageMetricsGlobalFilter implements GlobalFilter, Ordered {
 
 			private void scan(UsageScanner scanner, DataBuffer buffer) {
 				scanner.accept(buffer);
-				exchange.getAttributes().put(ExchangeAttributes.RESPONSE_BYTES, scanner.bytes());
+				RequestRecord.of(exchange).responseBytes(scanner.bytes());
 			}
 
 			private void done(UsageScanner scanner) {
 				Usage usage = scanner.finish();
 				if (usage != null && getStatusCode() != null && getStatusCode().is2xxSuccessful()) {
-					exchange.getAttributes().put(ExchangeAttributes.USAGE, usage);
-					metrics.tokens(route.getId(), exchange.getAttribute(ExchangeAttributes.MODEL), usage);
+					RequestRecord record = RequestRecord.of(exchange);
+					record.usage(usage);
+					metrics.tokens(route.getId(), record.model(), usage);
 				}
 			}
 		};

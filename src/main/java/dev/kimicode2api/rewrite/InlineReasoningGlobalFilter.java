@@ -21,7 +21,7 @@ import org.springframework.stereotype.Component;
 import org.springframework.web.server.ServerWebExchange;
 
 import dev.kimicode2api.FilterOrder;
-import dev.kimicode2api.web.ExchangeAttributes;
+import dev.kimicode2api.web.RequestRecord;
 
 /**
  * For virtual models with {@code reasoning-inline: true}: the reasoning the upstream sends as
@@ -69,7 +69,7 @@ public class InlineReasoningGlobalFilter implements GlobalFilter, Ordered {
 
 			private boolean applies(ServerHttpResponseDecorator response) {
 				HttpStatusCode status = response.getStatusCode();
-				return Boolean.TRUE.equals(exchange.getAttribute(ExchangeAttributes.REASONING_INLINE))
+				return RequestRecord.of(exchange).reasoningInline()
 						&& (status == null || status.is2xxSuccessful());
 			}
 		};

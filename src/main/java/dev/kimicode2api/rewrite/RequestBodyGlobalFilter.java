@@ -30,7 +30,7 @@ import dev.kimicode2api.KimicodeProperties;
 import dev.kimicode2api.routing.CachedRequestBody;
 import dev.kimicode2api.routing.RouteSettingsRegistry;
 import dev.kimicode2api.routing.VirtualModel;
-import dev.kimicode2api.web.ExchangeAttributes;
+import dev.kimicode2api.web.RequestRecord;
 
 import static org.springframework.cloud.gateway.support.ServerWebExchangeUtils.GATEWAY_ROUTE_ATTR;
 
@@ -122,10 +122,9 @@ public class RequestBodyGlobalFilter implements GlobalFilter, Ordered {
 			List<ChatRequestRepair> repairs) {
 		ChatRequest request = ChatRequest.parse(bytes);
 		String model = request.model();
-		if (model != null) {
-			exchange.getAttributes().put(ExchangeAttributes.MODEL, model);
-		}
-		exchange.getAttributes().put(ExchangeAttributes.STREAM, request.stream());
+		RequestRecord record = RequestRecord.of(exchange);
+		record.model(model);
+		record.stream(request.stream());
 		VirtualModel virtual = model == null ? null : registry.forRoute(route).virtualModels().get(model);
 		if (virtual != null) {
 			applyVirtualModel(exchange, route, request, virtual);
@@ -151,7 +150,7 @@ public class RequestBodyGlobalFilter implements GlobalFilter, Ordered {
 			request.set("thinking", anthropicThinking(virtual, request.topLevel().longValue("max_tokens")));
 		}
 		if (virtual.reasoningInline()) {
-			exchange.getAttributes().put(ExchangeAttributes.REASONING_INLINE, Boolean.TRUE);
+			RequestRecord.of(exchange).reasoningInline(true);
 		}
 		List<String> set = new ArrayList<>(virtual.set().keySet());
 		if (virtual.thinkingBudgetTokens() != null) {

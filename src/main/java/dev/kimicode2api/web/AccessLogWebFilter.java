@@ -50,26 +50,25 @@ public class AccessLogWebFilter implements WebFilter {
 
 	@Override
 	public Mono<Void> filter(ServerWebExchange exchange, WebFilterChain chain) {
-		long start = System.nanoTime();
-		exchange.getAttributes().put(ExchangeAttributes.START_NANOS, start);
+		RequestRecord record = RequestRecord.start(exchange);
 		return chain.filter(exchange).doFinally(signal -> {
-			Duration duration = Duration.ofNanos(System.nanoTime() - start);
+			Duration duration = Duration.ofNanos(System.nanoTime() - record.startNanos());
 			HttpStatusCode statusCode = exchange.getResponse().getStatusCode();
 			int status = signal == SignalType.CANCEL ? 499 : statusCode == null ? 200 : statusCode.value();
 			Route route = exchange.getAttribute(GATEWAY_ROUTE_ATTR);
 			String routeId = route == null ? "local" : route.getId();
-			String model = exchange.getAttribute(ExchangeAttributes.MODEL);
-			boolean stream = exchange.getAttributeOrDefault(ExchangeAttributes.STREAM, false);
+			String model = record.model();
+			boolean stream = record.stream();
 			if (route != null) {
 				metrics.request(routeId, model, status, stream, duration);
 			}
 			if (log.isInfoEnabled()) {
-				Usage usage = exchange.getAttribute(ExchangeAttributes.USAGE);
-				long bytes = exchange.getAttributeOrDefault(ExchangeAttributes.RESPONSE_BYTES, 0L);
-				Long ttfb = exchange.getAttribute(ExchangeAttributes.FIRST_BYTE_MILLIS);
+				Usage usage = record.usage();
+				long bytes = record.responseBytes();
+				Long ttfb = record.firstByteMillis();
 				String method = exchange.getRequest().getMethod().name();
 				String path = exchange.getRequest().getPath().value();
-				Map<String, Integer> repairs = exchange.getAttribute(ExchangeAttributes.REPAIRS);
+				Map<String, Integer> repairs = record.repairs();
 				if (json) {
 					Map<String, Object> line = new LinkedHashMap<>();
 					line.put("method", method);

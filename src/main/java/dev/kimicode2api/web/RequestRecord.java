@@ -1,0 +1,123 @@
+package dev.kimicode2api.web;
+
+import java.util.Map;
+import java.util.TreeMap;
+
+import org.jspecify.annotations.Nullable;
+
+import org.springframework.web.server.ServerWebExchange;
+
+import dev.kimicode2api.metrics.Usage;
+
+/**
+ * What kimicode2api's filters learn about one request, for its access line and metrics: the model the client named,
+ * whether it streams, bytes sent, time to first byte, tokens, repairs. One exchange attribute holds it all (an
+ * attribute per fact made the exchange's attribute map grow on every request; docs/performance.md, tuning log).
+ */
+public final class RequestRecord {
+
+	private static final String ATTRIBUTE = RequestRecord.class.getName();
+
+	private final long startNanos;
+
+	private volatile @Nullable String model;
+
+	private volatile boolean stream;
+
+	private volatile boolean reasoningInline;
+
+	private volatile long responseBytes;
+
+	private volatile @Nullable Long firstByteMillis;
+
+	private volatile @Nullable Usage usage;
+
+	private volatile @Nullable Map<String, Integer> repairs;
+
+	private RequestRecord(long startNanos) {
+		this.startNanos = startNanos;
+	}
+
+	/** Starts the record of a request that has just arrived. */
+	static RequestRecord start(ServerWebExchange exchange) {
+		RequestRecord record = new RequestRecord(System.nanoTime());
+		exchange.getAttributes().put(ATTRIBUTE, record);
+		return record;
+	}
+
+	/** The request's record (a detached one if the request was not started through the access log). */
+	public static RequestRecord of(ServerWebExchange exchange) {
+		RequestRecord record = exchange.getAttribute(ATTRIBUTE);
+		return record != null ? record : start(exchange);
+	}
+
+	public long startNanos() {
+		return startNanos;
+	}
+
+	/** The model name the client asked for (a virtual one included). */
+	public @Nullable String model() {
+		return model;
+	}
+
+	public void model(@Nullable String model) {
+		this.model = model;
+	}
+
+	/** Whether the client asked for a streamed response. */
+	public boolean stream() {
+		return stream;
+	}
+
+	public void stream(boolean stream) {
+		this.stream = stream;
+	}
+
+	/** Whether the response's reasoning is to be moved into its content. */
+	public boolean reasoningInline() {
+		return reasoningInline;
+	}
+
+	public void reasoningInline(boolean reasoningInline) {
+		this.reasoningInline = reasoningInline;
+	}
+
+	/** Bytes of response body sent to the client so far. */
+	public long responseBytes() {
+		return responseBytes;
+	}
+
+	public void responseBytes(long responseBytes) {
+		this.responseBytes = responseBytes;
+	}
+
+	/** Milliseconds from request to the first streamed byte. */
+	public @Nullable Long firstByteMillis() {
+		return firstByteMillis;
+	}
+
+	public void firstByteMillis(long millis) {
+		this.firstByteMillis = millis;
+	}
+
+	/** The upstream's token usage, once seen. */
+	public @Nullable Usage usage() {
+		return usage;
+	}
+
+	public void usage(Usage usage) {
+		this.usage = usage;
+	}
+
+	/** What the gateway repaired in the request, by kind ({@code schema_type}, …); {@code null} when nothing. */
+	public @Nullable Map<String, Integer> repairs() {
+		return repairs;
+	}
+
+	public synchronized void repaired(String kind, int count) {
+		Map<String, Integer> counted = repairs == null ? new TreeMap<>() : new TreeMap<>(repairs);
+		counted.merge(kind, count, Integer::sum);
+		repairs = counted;
+	}
+
+}
