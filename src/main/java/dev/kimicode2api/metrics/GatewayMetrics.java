@@ -2,8 +2,11 @@ package dev.kimicode2api.metrics;
 
 import java.time.Duration;
 import java.util.HashSet;
+import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 
@@ -14,7 +17,9 @@ import dev.kimicode2api.routing.RouteSettingsRegistry;
 
 /**
  * The gateway's own meters. The {@code model} tag only takes names a route lists, anything else is {@code other},
- * so a client inventing model names cannot grow the label set.
+ * so a client inventing model names cannot grow the label set. Each meter is resolved once per distinct tag set and
+ * kept: a request records into meters it finds in a map, instead of building and registering them again
+ * (docs/performance.md, tuning log).
  */
 @Component
 public class GatewayMetrics {
@@ -22,6 +27,29 @@ public class GatewayMetrics {
 	private final MeterRegistry registry;
 
 	private final Set<String> knownModels = new HashSet<>();
+
+	private record RequestKey(String route, String model, int status, boolean stream) {
+	}
+
+	private record RouteModel(String route, String model) {
+	}
+
+	private record RouteTag(String route, String tag) {
+	}
+
+	/** Prompt, completion and total token counters of one route and model. */
+	private record TokenCounters(Counter prompt, Counter completion, Counter total) {
+	}
+
+	private final Map<RequestKey, Timer> requests = new ConcurrentHashMap<>();
+
+	private final Map<RouteModel, Timer> firstBytes = new ConcurrentHashMap<>();
+
+	private final Map<RouteModel, TokenCounters> tokens = new ConcurrentHashMap<>();
+
+	private final Map<RouteTag, Counter> repairs = new ConcurrentHashMap<>();
+
+	private final Map<RouteTag, Counter> toolsLeftOut = new ConcurrentHashMap<>();
 
 	public GatewayMetrics(MeterRegistry registry, RouteSettingsRegistry routes) {
 		this.registry = registry;
@@ -35,44 +63,48 @@ public class GatewayMetrics {
 	}
 
 	public void request(String route, String model, int status, boolean stream, Duration duration) {
-		Timer.builder("kimicode2api.requests")
+		requests.computeIfAbsent(new RequestKey(route, modelTag(model), status, stream), key -> Timer
+			.builder("kimicode2api.requests")
 			.description("Requests through the gateway")
-			.tag("route", route)
-			.tag("model", modelTag(model))
-			.tag("status", String.valueOf(status))
-			.tag("stream", String.valueOf(stream))
-			.register(registry)
-			.record(duration);
+			.tag("route", key.route())
+			.tag("model", key.model())
+			.tag("status", String.valueOf(key.status()))
+			.tag("stream", String.valueOf(key.stream()))
+			.register(registry)).record(duration);
 	}
 
 	public void firstByte(String route, String model, Duration sinceRequest) {
-		Timer.builder("kimicode2api.stream.first.byte")
+		firstBytes.computeIfAbsent(new RouteModel(route, modelTag(model)), key -> Timer
+			.builder("kimicode2api.stream.first.byte")
 			.description("Time from request to the first streamed byte sent to the client")
-			.tag("route", route)
-			.tag("model", modelTag(model))
-			.register(registry)
-			.record(sinceRequest);
+			.tag("route", key.route())
+			.tag("model", key.model())
+			.register(registry)).record(sinceRequest);
 	}
 
 	/** Counts what a repair changed in one request ({@code kimicode2api_repairs_total}). */
 	public void repaired(String route, String kind, int count) {
-		registry.counter("kimicode2api.repairs", "route", route, "kind", kind).increment(count);
+		repairs.computeIfAbsent(new RouteTag(route, kind),
+				key -> registry.counter("kimicode2api.repairs", "route", key.route(), "kind", key.tag()))
+			.increment(count);
 	}
 
 	/** Counts a built-in tool the Responses bridge left out ({@code kimicode2api_responses_tools_left_out_total}). */
 	public void responsesToolLeftOut(String route, String type) {
-		registry.counter("kimicode2api.responses.tools.left.out", "route", route, "type", type).increment();
+		toolsLeftOut.computeIfAbsent(new RouteTag(route, type), key -> registry
+			.counter("kimicode2api.responses.tools.left.out", "route", key.route(), "type", key.tag())).increment();
 	}
 
 	public void tokens(String route, String model, Usage usage) {
-		count(route, model, "prompt", usage.prompt());
-		count(route, model, "completion", usage.completion());
-		count(route, model, "total", usage.total());
+		TokenCounters counters = tokens.computeIfAbsent(new RouteModel(route, modelTag(model)),
+				key -> new TokenCounters(counter(key, "prompt"), counter(key, "completion"), counter(key, "total")));
+		counters.prompt().increment(usage.prompt());
+		counters.completion().increment(usage.completion());
+		counters.total().increment(usage.total());
 	}
 
-	private void count(String route, String model, String type, long amount) {
-		registry.counter("kimicode2api.tokens", "route", route, "model", modelTag(model), "type", type)
-			.increment(amount);
+	private Counter counter(RouteModel key, String type) {
+		return registry.counter("kimicode2api.tokens", "route", key.route(), "model", key.model(), "type", type);
 	}
 
 }
