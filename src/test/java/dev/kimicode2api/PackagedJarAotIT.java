@@ -112,9 +112,27 @@ class PackagedJarAotIT {
 			assertThat(get(port, "/actuator/prometheus").body())
 				.contains("kimicode2api_requests_seconds_count{", "model=\"kimi-for-coding-thinking\"");
 
+			// The Responses bridge: a route filter of its own, from the same YAML.
+			upstream.respond(FakeUpstream.json(200, ChatCompletionsTest.COMPLETION));
+			HttpResponse<String> response = http.send(HttpRequest
+				.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/responses"))
+				.header("Content-Type", "application/json")
+				.header("Authorization", "Bearer sk-aot")
+				.POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"kimi-for-coding-thinking\",\"input\":\"hi\"}"))
+				.build(), HttpResponse.BodyHandlers.ofString());
+			assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+			assertThat(JSON.readTree(response.body()).at("/output/0/content/0/text").asString()).isEqualTo("Hi");
+			assertThat(upstream.takeRequest().uri()).isEqualTo("/coding/v1/chat/completions");
+
 			gateway.sigterm();
 			assertThat(gateway.awaitExit(Duration.ofSeconds(30))).isEqualTo(SigtermShutdownTest.EXIT_AFTER_SIGTERM);
 			gateway.assertCleanOutput();
+			// The per-request lines go through the packaged logging's asynchronous appender: none is lost, and the
+			// shutdown flushes them.
+			assertThat(gateway.output().lines().filter(line -> line.contains("kimicode2api.access")).count())
+				.isEqualTo(11);
+			assertThat(gateway.output()).contains("POST /v1/responses route=kimi-responses model=kimi-for-coding-thinking",
+					"Thinking mode activated: virtual model kimi-for-coding-thinking on route kimi-responses");
 		}
 	}
 

@@ -84,6 +84,9 @@ class SigtermShutdownTest {
 			assertThat(Duration.ofNanos(System.nanoTime() - sigterm)).isLessThan(Duration.ofSeconds(10));
 			assertThat(status).isEqualTo(EXIT_AFTER_SIGTERM);
 			gateway.assertCleanOutput();
+			// The stream's access line reached the log before the process ended.
+			assertThat(gateway.output()).contains(
+					"POST /v1/chat/completions route=kimi-chat model=kimi-for-coding stream=true status=200");
 		}
 	}
 
