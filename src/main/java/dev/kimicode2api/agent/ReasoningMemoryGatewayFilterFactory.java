@@ -31,6 +31,7 @@ import dev.kimicode2api.rewrite.ChatRequestRepair;
 import dev.kimicode2api.store.AgentStore;
 import dev.kimicode2api.store.Credential;
 import dev.kimicode2api.store.StoreProperties;
+import dev.kimicode2api.store.StoreWrite;
 
 /**
  * {@code - ReasoningMemory}: in thinking mode Kimi refuses an assistant tool-call message without the
@@ -228,16 +229,17 @@ public class ReasoningMemoryGatewayFilterFactory
 				return super.writeWith(body);
 			}
 			ByteArrayOutputStream copy = new ByteArrayOutputStream();
+			StoreWrite remember = new StoreWrite(() -> {
+				if (copy.size() <= MAX_PLAIN_BODY) {
+					recorder.acceptCompletion(copy.toByteArray());
+				}
+				return store.put(owner, KIND, recorder.remembered(), ttl);
+			});
 			return super.writeWith(Flux.from(body).doOnNext(buffer -> {
 				if (copy.size() <= MAX_PLAIN_BODY) {
 					copy.writeBytes(bytesOf(buffer));
 				}
-			}).concatWith(Mono.defer(() -> {
-				if (copy.size() <= MAX_PLAIN_BODY) {
-					recorder.acceptCompletion(copy.toByteArray());
-				}
-				return remember();
-			})));
+			}).concatWith(Mono.defer(remember::start).then(Mono.empty())));
 		}
 
 		@Override
@@ -245,21 +247,22 @@ public class ReasoningMemoryGatewayFilterFactory
 			if (!successful() || !MediaType.TEXT_EVENT_STREAM.isCompatibleWith(getHeaders().getContentType())) {
 				return super.writeAndFlushWith(body);
 			}
+			StoreWrite remember = new StoreWrite(() -> store.put(owner, KIND, recorder.remembered(), ttl));
 			return super.writeAndFlushWith(Flux.from(body)
 				.<Publisher<? extends DataBuffer>>map(events -> Flux.from(events)
 					.doOnNext(buffer -> recorder.acceptStreamBytes(bytesOf(buffer))))
-				.concatWith(Mono.defer(this::remember)));
+				.concatWith(Mono.defer(remember::start).then(Mono.empty()))
+				// a client that leaves once it has the whole turn (the finish) must not lose it
+				.doOnCancel(() -> {
+					if (recorder.finished()) {
+						remember.start();
+					}
+				}));
 		}
 
 		private boolean successful() {
 			HttpStatusCode status = getStatusCode();
 			return status == null || status.is2xxSuccessful();
-		}
-
-		/** Stores what was remembered; emits nothing, so the response ends once it is stored (or given up). */
-		private <T> Mono<T> remember() {
-			Map<String, String> remembered = recorder.remembered();
-			return store.put(owner, KIND, remembered, ttl).then(Mono.empty());
 		}
 
 	}

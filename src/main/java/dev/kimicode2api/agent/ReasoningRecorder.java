@@ -26,6 +26,9 @@ final class ReasoningRecorder {
 
 	private static final byte[] TOOL_CALLS = "tool_calls".getBytes(StandardCharsets.US_ASCII);
 
+	/** A finish reason that is not null: {@code "finish_reason":"}. */
+	private static final byte[] FINISH = "\"finish_reason\":\"".getBytes(StandardCharsets.US_ASCII);
+
 	private static final class Turn {
 
 		final StringBuilder reasoning = new StringBuilder();
@@ -38,10 +41,14 @@ final class ReasoningRecorder {
 
 	private final SseEvents events = new SseEvents();
 
+	/** Whether a choice said how it finished (its turn is whole). */
+	private boolean finished;
+
 	/** A copy of the bytes of a streamed response, as they pass. */
 	void acceptStreamBytes(byte[] bytes) {
 		for (byte[] event : events.accept(bytes)) {
-			if (SseEvents.contains(event, REASONING) || SseEvents.contains(event, TOOL_CALLS)) {
+			if (SseEvents.contains(event, REASONING) || SseEvents.contains(event, TOOL_CALLS)
+					|| SseEvents.contains(event, FINISH)) {
 				String data = SseEvents.data(event);
 				if (data != null && data.startsWith("{")) {
 					try {
@@ -57,6 +64,7 @@ final class ReasoningRecorder {
 
 	private void acceptChunk(JsonNode chunk) {
 		for (JsonNode choice : chunk.path("choices")) {
+			finished |= choice.hasNonNull("finish_reason");
 			Turn turn = turns.computeIfAbsent(choice.path("index").asInt(0), i -> new Turn());
 			JsonNode delta = choice.path("delta");
 			turn.reasoning.append(delta.path("reasoning_content").asString(""));
@@ -91,6 +99,11 @@ final class ReasoningRecorder {
 		catch (JacksonException ignored) {
 			// not a chat completion: nothing to remember
 		}
+	}
+
+	/** Whether the stream said how its turn finished. */
+	boolean finished() {
+		return finished;
 	}
 
 	/** Fingerprint of each turn's tool calls to its reasoning, for the turns that had both. */

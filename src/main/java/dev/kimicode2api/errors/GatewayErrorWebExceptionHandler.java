@@ -41,6 +41,7 @@ import org.springframework.web.server.ServerWebInputException;
 import dev.kimicode2api.rewrite.InvalidBodyException;
 import dev.kimicode2api.routing.RouteSettings;
 import dev.kimicode2api.routing.RouteSettingsRegistry;
+import dev.kimicode2api.web.RequestRecord;
 
 import static org.springframework.cloud.gateway.support.ServerWebExchangeUtils.GATEWAY_REQUEST_URL_ATTR;
 
@@ -222,6 +223,7 @@ public class GatewayErrorWebExceptionHandler implements ErrorWebExceptionHandler
 		headers.setContentType(MediaType.APPLICATION_JSON);
 		headers.remove(HttpHeaders.CONTENT_LENGTH);
 		byte[] body = dialect.body(status, type, message, param, code);
+		RequestRecord.of(exchange).responseBytes(body.length);
 		return response.writeWith(Mono.fromSupplier(() -> response.bufferFactory().wrap(body)));
 	}
 

@@ -2,6 +2,7 @@ package dev.kimicode2api.metrics;
 
 import java.time.Duration;
 
+import org.jspecify.annotations.Nullable;
 import org.reactivestreams.Publisher;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -11,27 +12,36 @@ import org.springframework.cloud.gateway.filter.GlobalFilter;
 import org.springframework.cloud.gateway.route.Route;
 import org.springframework.core.Ordered;
 import org.springframework.core.io.buffer.DataBuffer;
+import org.springframework.http.HttpMethod;
+import org.springframework.http.HttpStatusCode;
 import org.springframework.http.MediaType;
 import org.springframework.http.server.reactive.ServerHttpResponseDecorator;
 import org.springframework.stereotype.Component;
 import org.springframework.web.server.ServerWebExchange;
 
 import dev.kimicode2api.FilterOrder;
+import dev.kimicode2api.routing.RouteSettingsRegistry;
 import dev.kimicode2api.web.RequestRecord;
 
 import static org.springframework.cloud.gateway.support.ServerWebExchangeUtils.GATEWAY_ROUTE_ATTR;
 
 /**
- * Counts tokens per model from the upstream's {@code usage} (the body of a plain response, the final usage chunk of a
- * stream) and times a stream's first byte. Each buffer is read where it passes, never held or delayed.
+ * Counts the bytes sent, times a stream's first byte, and counts tokens per model from the upstream's {@code usage}
+ * (the body of a plain response, the final usage chunk of a stream). Each buffer is read where it passes, never held
+ * or delayed. Usage is only looked for where tokens can be: a successful JSON or SSE answer to a POST on a route that
+ * serves models; it is counted when the answer ends, also when the client leaves right after it (Codex does, once it
+ * has {@code response.completed}).
  */
 @Component
 public class UsageMetricsGlobalFilter implements GlobalFilter, Ordered {
 
 	private final GatewayMetrics metrics;
 
-	public UsageMetricsGlobalFilter(GatewayMetrics metrics) {
+	private final RouteSettingsRegistry routes;
+
+	public UsageMetricsGlobalFilter(GatewayMetrics metrics, RouteSettingsRegistry routes) {
 		this.metrics = metrics;
+		this.routes = routes;
 	}
 
 	@Override
@@ -40,41 +50,56 @@ public class UsageMetricsGlobalFilter implements GlobalFilter, Ordered {
 		if (route == null) {
 			return chain.filter(exchange);
 		}
+		boolean reportsUsage = exchange.getRequest().getMethod() == HttpMethod.POST && routes.forRoute(route).hasModels();
+		RequestRecord record = RequestRecord.of(exchange);
 		ServerHttpResponseDecorator response = new ServerHttpResponseDecorator(exchange.getResponse()) {
+
+			private long bytes;
 
 			@Override
 			public Mono<Void> writeWith(Publisher<? extends DataBuffer> body) {
-				UsageScanner scanner = new UsageScanner(false);
-				return super.writeWith(Flux.from(body).doOnNext(buffer -> scan(scanner, buffer))
-					.doOnComplete(() -> done(scanner)));
+				UsageScanner scanner = scanner(MediaType.APPLICATION_JSON, false);
+				return super.writeWith(Flux.from(body)
+					.doOnNext(buffer -> sent(scanner, buffer))
+					.doOnComplete(() -> done(scanner))
+					.doOnCancel(() -> done(scanner)));
 			}
 
 			@Override
 			public Mono<Void> writeAndFlushWith(Publisher<? extends Publisher<? extends DataBuffer>> body) {
 				boolean stream = MediaType.TEXT_EVENT_STREAM.isCompatibleWith(getHeaders().getContentType());
-				UsageScanner scanner = new UsageScanner(stream);
+				UsageScanner scanner = scanner(MediaType.TEXT_EVENT_STREAM, true);
 				return super.writeAndFlushWith(Flux.from(body)
 					.map(events -> Flux.from(events).doOnNext(buffer -> {
-						if (scanner.bytes() == 0 && stream) {
-							RequestRecord record = RequestRecord.of(exchange);
+						if (bytes == 0 && stream) {
 							Duration firstByte = Duration.ofNanos(System.nanoTime() - record.startNanos());
 							record.firstByteMillis(firstByte.toMillis());
 							metrics.firstByte(route.getId(), record.model(), firstByte);
 						}
-						scan(scanner, buffer);
+						sent(scanner, buffer);
 					}))
-					.doOnComplete(() -> done(scanner)));
+					.doOnComplete(() -> done(scanner))
+					.doOnCancel(() -> done(scanner)));
 			}
 
-			private void scan(UsageScanner scanner, DataBuffer buffer) {
-				scanner.accept(buffer);
-				RequestRecord.of(exchange).responseBytes(scanner.bytes());
+			/** A scanner when this answer can carry usage, else {@code null}: nothing to read then. */
+			private @Nullable UsageScanner scanner(MediaType type, boolean stream) {
+				HttpStatusCode status = getStatusCode();
+				return reportsUsage && (status == null || status.is2xxSuccessful())
+						&& type.isCompatibleWith(getHeaders().getContentType()) ? new UsageScanner(stream) : null;
 			}
 
-			private void done(UsageScanner scanner) {
-				Usage usage = scanner.finish();
-				if (usage != null && getStatusCode() != null && getStatusCode().is2xxSuccessful()) {
-					RequestRecord record = RequestRecord.of(exchange);
+			private void sent(@Nullable UsageScanner scanner, DataBuffer buffer) {
+				bytes += buffer.readableByteCount();
+				record.responseBytes(bytes);
+				if (scanner != null) {
+					scanner.accept(buffer);
+				}
+			}
+
+			private void done(@Nullable UsageScanner scanner) {
+				Usage usage = scanner == null ? null : scanner.finish();
+				if (usage != null) {
 					record.usage(usage);
 					metrics.tokens(route.getId(), record.model(), usage);
 				}

@@ -1,6 +1,8 @@
 package dev.kimicode2api.metrics;
 
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 
 import org.jspecify.annotations.Nullable;
 import tools.jackson.core.JacksonException;
@@ -9,10 +11,13 @@ import tools.jackson.databind.ObjectMapper;
 
 import org.springframework.core.io.buffer.DataBuffer;
 
+import dev.kimicode2api.rewrite.TopLevelJson;
+
 /**
- * Finds the {@code usage} object (OpenAI's or Anthropic's) in a response as its bytes pass by, without holding the
- * response: a stream is read line by line (only a partial line is carried over), a plain body keeps only its last
- * few kilobytes, where {@code usage} sits.
+ * Finds the {@code usage} object (OpenAI's, Anthropic's, or the Responses bridge's) in a response as its bytes pass
+ * by, without holding the response: a stream is read line by line on its bytes (only a partial line is carried over,
+ * and only a line that mentions {@code "usage"} is decoded and parsed), a plain body keeps only its last few
+ * kilobytes, where {@code usage} sits.
  */
 final class UsageScanner {
 
@@ -20,13 +25,18 @@ final class UsageScanner {
 
 	private static final int TAIL = 16 * 1024;
 
+	private static final byte[] USAGE = "\"usage\"".getBytes(StandardCharsets.US_ASCII);
+
+	private static final byte[] NONE = new byte[0];
+
 	private final boolean stream;
 
-	private final StringBuilder pending = new StringBuilder();
+	/** A stream's partial last line, or a plain body's tail. */
+	private byte[] pending = NONE;
 
 	private @Nullable Usage usage;
 
-	private long bytes;
+	private boolean finished;
 
 	UsageScanner(boolean stream) {
 		this.stream = stream;
@@ -35,39 +45,49 @@ final class UsageScanner {
 	/** Reads a buffer on its way to the client, without consuming it. */
 	void accept(DataBuffer chunk) {
 		int length = chunk.readableByteCount();
-		bytes += length;
-		pending.append(chunk.toString(chunk.readPosition(), length, StandardCharsets.UTF_8));
-		if (stream) {
-			int newline;
-			while ((newline = pending.indexOf("\n")) >= 0) {
-				String line = pending.substring(0, newline);
-				pending.delete(0, newline + 1);
-				if (line.startsWith("data:") && line.contains("\"usage\"")) {
-					usage = usageIn(line.substring(5).trim(), usage);
-				}
+		byte[] bytes = new byte[pending.length + length];
+		System.arraycopy(pending, 0, bytes, 0, pending.length);
+		chunk.toByteBuffer(chunk.readPosition(), ByteBuffer.wrap(bytes), pending.length, length);
+		if (!stream) {
+			pending = bytes.length > 2 * TAIL ? Arrays.copyOfRange(bytes, bytes.length - TAIL, bytes.length) : bytes;
+			return;
+		}
+		int from = 0;
+		for (int i = 0; i < bytes.length; i++) {
+			if (bytes[i] == '\n') {
+				line(bytes, from, i);
+				from = i + 1;
 			}
 		}
-		else if (pending.length() > 2 * TAIL) {
-			pending.delete(0, pending.length() - TAIL);
+		pending = from == bytes.length ? NONE : Arrays.copyOfRange(bytes, from, bytes.length);
+	}
+
+	private void line(byte[] bytes, int from, int to) {
+		if (to - from > 5 && bytes[from] == 'd' && TopLevelJson.contains(bytes, from, to, USAGE)) {
+			String line = new String(bytes, from, to - from, StandardCharsets.UTF_8);
+			if (line.startsWith("data:")) {
+				usage = usageIn(line.substring(5).trim(), usage);
+			}
 		}
 	}
 
-	/** The usage seen, after the last chunk. */
+	/** The usage seen, after the last chunk (or when the client left); {@code null} the second time. */
 	@Nullable Usage finish() {
+		if (finished) {
+			return null;
+		}
+		finished = true;
 		if (!stream && usage == null) {
-			int at = pending.lastIndexOf("\"usage\"");
+			String tail = new String(pending, StandardCharsets.UTF_8);
+			int at = tail.lastIndexOf("\"usage\"");
 			if (at >= 0) {
-				int brace = pending.indexOf("{", at);
+				int brace = tail.indexOf("{", at);
 				if (brace >= 0) {
-					usage = usageObject(pending.substring(brace));
+					usage = usageObject(tail.substring(brace));
 				}
 			}
 		}
 		return usage;
-	}
-
-	long bytes() {
-		return bytes;
 	}
 
 	/**

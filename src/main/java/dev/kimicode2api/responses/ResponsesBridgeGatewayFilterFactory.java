@@ -43,6 +43,7 @@ import dev.kimicode2api.rewrite.RequestTranslation;
 import dev.kimicode2api.store.AgentStore;
 import dev.kimicode2api.store.Credential;
 import dev.kimicode2api.store.StoreProperties;
+import dev.kimicode2api.store.StoreWrite;
 import dev.kimicode2api.streaming.SseEvents;
 
 import static org.springframework.cloud.gateway.support.ServerWebExchangeUtils.GATEWAY_ROUTE_ATTR;
@@ -345,10 +346,16 @@ public class ResponsesBridgeGatewayFilterFactory
 					return Mono.just(stream.fail("Upstream stream interrupted: " + message));
 				})
 				.map(bytes -> Mono.fromSupplier(() -> bufferFactory().wrap(bytes)));
+			StoreWrite saved = new StoreWrite(() -> save(context, assembler));
 			return super.writeAndFlushWith(Flux.concat(Mono.just(stream.start()).map(bytes -> Mono
 				.fromSupplier(() -> bufferFactory().wrap(bytes))), translated)
-				.concatWith(Mono.defer(() -> stream.completed() ? save(context, assembler) : Mono.empty())
-					.then(Mono.empty())));
+				.concatWith(Mono.defer(() -> stream.completed() ? saved.start() : Mono.empty()).then(Mono.empty()))
+				// a client that leaves once it has response.completed (Codex does) must still find it stored
+				.doOnCancel(() -> {
+					if (stream.completed()) {
+						saved.start();
+					}
+				}));
 		}
 
 	}

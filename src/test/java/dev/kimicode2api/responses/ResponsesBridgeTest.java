@@ -62,15 +62,42 @@ class ResponsesBridgeTest extends GatewayTest {
 	}
 
 	@Test
-	void aStreamsTokensAreCountedFromResponseCompleted() throws Exception {
+	void aStreamsTokensAreCountedFromResponseCompletedEvenWhenTheClientLeavesRightAfterIt() throws Exception {
+		// Codex closes its connection as soon as it has response.completed.
 		upstream.respond(FakeUpstream.sse(KimiWire.toolTurnStream(List.of("r"), "functions.a:0", "a", List.of("{}")),
 				Duration.ofMillis(1)));
 		String tokens = "kimicode2api_tokens_total{model=\"kimi-for-coding\",route=\"kimi-responses\",type=\"prompt\"}";
 		double before = metric(tokens);
-		assertThat(postJson("/v1/responses", "{\"model\":\"kimi-for-coding\",\"stream\":true,\"input\":\"x\"}")
-			.statusCode()).isEqualTo(200);
+		byte[] body = "{\"model\":\"kimi-for-coding\",\"stream\":true,\"input\":\"x\"}".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+		String responseId = null;
+		try (java.net.Socket socket = new java.net.Socket("127.0.0.1", port)) {
+			java.io.OutputStream out = socket.getOutputStream();
+			out.write(("POST /v1/responses HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+					+ "Authorization: Bearer sk-leaves-early\r\nContent-Length: " + body.length + "\r\n\r\n")
+				.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+			out.write(body);
+			out.flush();
+			java.io.BufferedReader reader = new java.io.BufferedReader(
+					new java.io.InputStreamReader(socket.getInputStream(), java.nio.charset.StandardCharsets.UTF_8));
+			for (String line = reader.readLine(); line != null; line = reader.readLine()) {
+				if (line.startsWith("data: {\"type\":\"response.completed\"")) {
+					responseId = JSON.readTree(line.substring(6)).at("/response/id").asString();
+					break;
+				}
+			}
+		}
 		upstream.takeRequest();
+		for (int i = 0; i < 50 && metric(tokens) - before < 30; i++) {
+			Thread.sleep(20);
+		}
 		assertThat(metric(tokens) - before).isEqualTo(30);
+
+		// Reading the stored response again is not another upstream call: its tokens are not counted again.
+		HttpResponse<String> stored = http.send(request("/v1/responses/" + responseId)
+			.header("Authorization", "Bearer sk-leaves-early").GET().build(), HttpResponse.BodyHandlers.ofString());
+		assertThat(stored.statusCode()).isEqualTo(200);
+		assertThat(metric(tokens) - before).isEqualTo(30);
+		assertThat(get("/actuator/prometheus").body()).doesNotContain("kimicode2api_tokens_total{model=\"none\"");
 	}
 
 	@Test
