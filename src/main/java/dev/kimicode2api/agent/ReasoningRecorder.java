@@ -85,6 +85,9 @@ final class ReasoningRecorder {
 
 	/** A whole non-streamed response body. */
 	void acceptCompletion(byte[] body) {
+		if (!SseEvents.contains(body, TOOL_CALLS) || !SseEvents.contains(body, REASONING)) {
+			return; // nothing to remember: no need to parse it
+		}
 		try {
 			for (JsonNode choice : JSON.readTree(body).path("choices")) {
 				JsonNode message = choice.path("message");
