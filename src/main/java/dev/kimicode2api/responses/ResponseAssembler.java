@@ -90,7 +90,7 @@ final class ResponseAssembler {
 	List<Event> start() {
 		ObjectNode response = response("in_progress");
 		emit("response.created", JSON.createObjectNode().set("response", response));
-		emit("response.in_progress", JSON.createObjectNode().set("response", response.deepCopy()));
+		emit("response.in_progress", JSON.createObjectNode().set("response", response));
 		return drain();
 	}
 
@@ -119,7 +119,7 @@ final class ResponseAssembler {
 			if (choice.path("index").asInt(0) != 0) {
 				continue;
 			}
-			ObjectNode delta = ((ObjectNode) choice.path("message").deepCopy());
+			ObjectNode delta = (ObjectNode) choice.path("message"); // the parsed answer is this assembler's own
 			JsonNode toolCalls = delta.path("tool_calls");
 			for (int i = 0; i < toolCalls.size(); i++) {
 				((ObjectNode) toolCalls.get(i)).put("index", i);
@@ -389,7 +389,8 @@ final class ResponseAssembler {
 		response.set("max_output_tokens", context.echo.get("max_output_tokens"));
 		response.putNull("max_tool_calls");
 		response.put("model", context.model);
-		response.set("output", status.equals("in_progress") ? JSON.createArrayNode() : output.deepCopy());
+		// the items are whole once done: the response shares them rather than copying
+		response.set("output", status.equals("in_progress") ? JSON.createArrayNode() : output);
 		response.set("parallel_tool_calls", context.echo.get("parallel_tool_calls"));
 		response.set("previous_response_id", context.echo.get("previous_response_id"));
 		response.set("reasoning", context.echo.get("reasoning"));

@@ -279,19 +279,20 @@ public class ResponsesBridgeGatewayFilterFactory
 		}
 	}
 
-	/** Stores the finished response and its conversation, unless the client said {@code store: false}. */
-	private Mono<Void> save(BridgeContext context, ResponseAssembler assembler) {
+	/**
+	 * Stores the finished response (its JSON as sent to the client) and its conversation, unless the client said
+	 * {@code store: false}.
+	 */
+	private Mono<Void> save(BridgeContext context, ResponseAssembler assembler, String responseJson) {
 		if (!context.store || context.owner == null) {
 			return Mono.empty();
 		}
-		ArrayNode conversation = context.conversation.deepCopy();
+		ArrayNode conversation = ResponsesRequestTranslator.JSON.createArrayNode();
+		conversation.addAll(context.conversation);
 		conversation.add(assembler.assistantMessage());
-		ObjectNode record = ResponsesRequestTranslator.JSON.createObjectNode();
-		record.set("response", assembler.response());
-		record.set("conversation", conversation);
-		return store.put(context.owner, KIND,
-				Map.of(context.responseId, ResponsesRequestTranslator.JSON.writeValueAsString(record)),
-				storeProperties.responseTtl());
+		String record = "{\"response\":" + responseJson + ",\"conversation\":"
+				+ ResponsesRequestTranslator.JSON.writeValueAsString(conversation) + "}";
+		return store.put(context.owner, KIND, Map.of(context.responseId, record), storeProperties.responseTtl());
 	}
 
 	/** The chat completion (plain or streamed) the upstream sends, as the Responses form the client asked for. */
@@ -322,7 +323,7 @@ public class ResponsesBridgeGatewayFilterFactory
 				assembler.acceptCompletion(ResponsesRequestTranslator.JSON.readTree(bytes));
 				byte[] response = ResponsesRequestTranslator.JSON.writeValueAsBytes(assembler.response());
 				getHeaders().setContentLength(response.length);
-				return save(context, assembler)
+				return save(context, assembler, new String(response, StandardCharsets.UTF_8))
 					.then(super.writeWith(Mono.fromSupplier(() -> bufferFactory().wrap(response))));
 			});
 		}
@@ -346,7 +347,8 @@ public class ResponsesBridgeGatewayFilterFactory
 					return Mono.just(stream.fail("Upstream stream interrupted: " + message));
 				})
 				.map(bytes -> Mono.fromSupplier(() -> bufferFactory().wrap(bytes)));
-			StoreWrite saved = new StoreWrite(() -> save(context, assembler));
+			StoreWrite saved = new StoreWrite(() -> save(context, assembler,
+					ResponsesRequestTranslator.JSON.writeValueAsString(assembler.response())));
 			return super.writeAndFlushWith(Flux.concat(Mono.just(stream.start()).map(bytes -> Mono
 				.fromSupplier(() -> bufferFactory().wrap(bytes))), translated)
 				.concatWith(Mono.defer(() -> stream.completed() ? saved.start() : Mono.empty()).then(Mono.empty()))

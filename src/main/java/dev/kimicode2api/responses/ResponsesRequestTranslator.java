@@ -68,7 +68,7 @@ final class ResponsesRequestTranslator {
 		}
 		chat.put("model", context.model);
 		String instructions = optionalString(request, "instructions");
-		previous.forEach(message -> messages.add(message.deepCopy()));
+		messages.addAll(previous); // freshly read from the store: nothing else holds it
 		JsonNode input = request.get("input");
 		if (input == null || input.isNull()) {
 			throw ApiException.invalid("input", "Missing required parameter: 'input'.");
@@ -85,7 +85,8 @@ final class ResponsesRequestTranslator {
 			throw ApiException.invalid("input", "Invalid type for 'input': expected a string or an array of input"
 					+ " items, but got " + kind(input) + ".");
 		}
-		context.conversation = messages.deepCopy();
+		// Shared, not copied: nothing changes these nodes once the chat request is written.
+		context.conversation = messages;
 		ArrayNode all = chat.putArray("messages");
 		if (instructions != null && !instructions.isEmpty()) {
 			all.addObject().put("role", "system").put("content", instructions);
