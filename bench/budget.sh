@@ -13,14 +13,14 @@
 # bridge or repair). nginx (bench/nginx.conf) is measured once per round for the throughput ratio.
 # Then, on a warm shipped gateway, the latency one request at a time (wrk -t1 -c1) adds over the direct upstream, for
 # the thinking rewrite and the agent turn.
-# Writes bench/results-budget.md. Settings: BUDGET_ROUNDS=2 BUDGET_WARM_SECONDS=40 BUDGET_SECONDS=8
+# Writes bench/results-budget.md. Settings: BUDGET_ROUNDS=3 BUDGET_WARM_SECONDS=120 BUDGET_SECONDS=8
 # BUDGET_LATENCY_SECONDS=8 BUDGET_PORT_BASE=28080; a variant's own ENV and jvm options come after its name.
 set -u
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 ROOT=$PWD
 B=$ROOT/bench
-ROUNDS=${BUDGET_ROUNDS:-2}
-WARM=${BUDGET_WARM_SECONDS:-40}
+ROUNDS=${BUDGET_ROUNDS:-3}
+WARM=${BUDGET_WARM_SECONDS:-120}
 SECS=${BUDGET_SECONDS:-8}
 LAT_SECS=${BUDGET_LATENCY_SECONDS:-8}
 BASE=${BUDGET_PORT_BASE:-28080}
@@ -41,7 +41,8 @@ trap cleanup EXIT
 java -Xmx2g "$B/FakeUpstream.java" "$FAKE_PORT" >"$TMP/fake.log" 2>&1 &
 PIDS+=($!)
 for i in $(seq 1 100); do curl -sf "127.0.0.1:$FAKE_PORT/" >/dev/null 2>&1 && break; sleep 0.1; done
-sed -e "s/127\.0\.0\.1:18081/127.0.0.1:$FAKE_PORT/" -e "s/127\.0\.0\.1:18082/127.0.0.1:$NGINX_PORT/" "$B/nginx.conf" >"$TMP/nginx.conf"
+sed -e "s/127\.0\.0\.1:18081/127.0.0.1:$FAKE_PORT/" -e "s/127\.0\.0\.1:18082/127.0.0.1:$NGINX_PORT/" \
+	-e "s/access_log access.log;/access_log off;/" "$B/nginx.conf" >"$TMP/nginx.conf"
 
 # CPU ticks (1/100 s) of a process: every thread but the JIT compilers, whose work is warm-up, not per request.
 ticks() { local t=0 f n; for f in /proc/$1/task/*/stat; do n=$(cut -d'(' -f2 "$f" | cut -d')' -f1); case "$n" in *Compiler*) continue;; esac; t=$((t + $(awk -F') ' '{split($2,a," "); print a[12]+a[13]}' "$f" 2>/dev/null || echo 0))); done; echo $t; }
@@ -62,9 +63,14 @@ measure() { # variant, workload, lua, path, pid
 	log "  $1 $2: $rps rps, p99 $p99, cpu ${cpu} µs/req, non-2xx ${non:-0}"
 	[ -z "${non:-}" ] || [ "${non:-0}" = 0 ] || log "  WARNING: $1 $2 had $non non-2xx answers"
 }
+# The gateway logs a line per request (hundreds of MB in a run): written to a file on this VM's disk, the page
+# cache's writeback made whichever gateway ran second in a round pay up to twice the CPU per request (measured).
+# The lines are still formatted and written, to /dev/null; BUDGET_GATEWAY_LOG=1 keeps them in $TMP/gateway.log.
+GW_LOG=/dev/null
+[ "${BUDGET_GATEWAY_LOG:-0}" = 1 ] && GW_LOG=$TMP/gateway.log
 start_gateway() { # envs, jvm options, program arguments, jar -> pid
 	env $1 KIMI_API_BASE_URL="http://127.0.0.1:$FAKE_PORT/coding" SERVER_PORT="$GW_PORT" \
-		java -Xmx512m $2 -jar "${4:-$JAR}" $3 >>"$TMP/gateway.log" 2>&1 &
+		java -Xmx512m $2 -jar "${4:-$JAR}" $3 >>"$GW_LOG" 2>&1 &
 	echo $!
 }
 wait_up() { for i in $(seq 1 900); do curl -sf "127.0.0.1:$GW_PORT/" >/dev/null 2>&1 && return 0; sleep 0.1; done; return 1; }
@@ -82,20 +88,23 @@ for r in $(seq 1 "$ROUNDS"); do
 		log "round $r: $name"
 		pid=$(start_gateway "$envs" "$opts" "$args" "$jar")
 		PIDS+=("$pid")
-		wait_up || { log "$name did not start (see $TMP/gateway.log)"; exit 1; }
+		wait_up || { log "$name did not start (run with BUDGET_GATEWAY_LOG=1 BENCH_KEEP_TMP=1 to see why)"; exit 1; }
 		shipped=1
 		case "$args" in *bare-route*) shipped=0 ;; esac
 		# a jar from before /v1/responses existed runs the chat workloads only
 		if [ -n "$jar" ] && ! unzip -l "$jar" 2>/dev/null | grep -q 'dev/kimicode2api/responses/'; then shipped=2; fi
-		wrk -t2 -c64 -d"$((WARM / 2))s" -s "$B/chat-thinking.lua" "http://127.0.0.1:$GW_PORT/v1/chat/completions" >/dev/null 2>&1
-		if [ $shipped = 2 ]; then
-			wrk -t2 -c64 -d"$((WARM / 2))s" -s "$B/chat.lua" "http://127.0.0.1:$GW_PORT/v1/chat/completions" >/dev/null 2>&1
-		elif [ $shipped = 1 ]; then
-			wrk -t2 -c64 -d"$((WARM / 4))s" -s "$B/responses.lua" "http://127.0.0.1:$GW_PORT/v1/responses" >/dev/null 2>&1
-			wrk -t2 -c64 -d"$((WARM / 4))s" -s "$B/agent-turn.lua" "http://127.0.0.1:$GW_PORT/v1/chat/completions" >/dev/null 2>&1
-		else
-			wrk -t2 -c64 -d"$((WARM / 2))s" -s "$B/chat.lua" "http://127.0.0.1:$GW_PORT/v1/chat/completions" >/dev/null 2>&1
-		fi
+		# Warm-up: every workload this variant runs, twice round, so the JIT has compiled all their paths (on 2
+		# shared cores it needs more than a minute of load to settle).
+		if [ $shipped = 1 ]; then warm=(chat thinking chat-stream responses responses-stream agent-turn); else warm=(chat thinking chat-stream); fi
+		for pass in 1 2; do
+			for w in "${warm[@]}"; do
+				path=/v1/chat/completions
+				case $w in responses*) path=/v1/responses ;; esac
+				lua=$w.lua
+				[ $w = thinking ] && lua=chat-thinking.lua
+				wrk -t2 -c64 -d"$((WARM / 2 / ${#warm[@]} + 1))s" -s "$B/$lua" "http://127.0.0.1:$GW_PORT$path" >/dev/null 2>&1
+			done
+		done
 		measure "$name" chat chat.lua /v1/chat/completions "$pid"
 		measure "$name" thinking chat-thinking.lua /v1/chat/completions "$pid"
 		measure "$name" chat-stream chat-stream.lua /v1/chat/completions "$pid"
@@ -116,8 +125,12 @@ for r in $(seq 1 "$ROUNDS"); do
 				done
 			done
 		fi
-		kill "$pid"; wait "$pid" 2>/dev/null
-		sleep 1
+		# started in a subshell, so not this shell's child: wait until it is really gone, or the next variant would
+		# share the cores with its shutdown
+		kill "$pid"
+		for i in $(seq 1 300); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+		kill -9 "$pid" 2>/dev/null
+		sleep 2
 	done
 done
 
@@ -145,7 +158,8 @@ OUT=$B/results-budget.md
 		echo
 	done
 	echo
-	s1=${1%%|*} s2=${2:-}; s2=${s2%%|*}
+	s1=${1%%|*} s2=""
+	for v in "$@"; do [ "${v%%|*}" = bare ] && s2=bare; done
 	nginx=$(echo "${RESULT[nginx]}" | median)
 	cs() { echo "${RESULT[$1,$2]:-}" | median; }
 	rs() { echo "${RESULT[$1,$2,rps]:-}" | median; }

@@ -32,6 +32,7 @@ import dev.kimicode2api.routing.RouteSettingsRegistry;
 import dev.kimicode2api.routing.VirtualModel;
 import dev.kimicode2api.web.RequestRecord;
 
+import static org.springframework.cloud.gateway.support.ServerWebExchangeUtils.CACHED_REQUEST_BODY_ATTR;
 import static org.springframework.cloud.gateway.support.ServerWebExchangeUtils.GATEWAY_ROUTE_ATTR;
 
 /**
@@ -92,6 +93,16 @@ public class RequestBodyGlobalFilter implements GlobalFilter, Ordered {
 				rewritten -> chain.filter(rewritten.mutate().response(exchange.getResponse()).build()));
 	}
 
+	/**
+	 * The rewritten body, as the exchange's cached request body. ModifyRequestBody's request replays it from the
+	 * heap, so a retry after a refused connection sends it again as it is; with the attribute set, the Retry filter's
+	 * own body cache (a second copy of every request body into a pooled buffer) sees it cached and stays out.
+	 */
+	private static byte[] cached(ServerWebExchange exchange, byte[] body) {
+		exchange.getAttributes().put(CACHED_REQUEST_BODY_ATTR, DefaultDataBufferFactory.sharedInstance.wrap(body));
+		return body;
+	}
+
 	private Mono<byte[]> rewrite(ServerWebExchange exchange, byte[] body) {
 		if (body == null || body.length == 0) {
 			return Mono.error(new InvalidBodyException("The request body is empty: send a JSON object"));
@@ -109,9 +120,11 @@ public class RequestBodyGlobalFilter implements GlobalFilter, Ordered {
 			}
 		}
 		if (translation == null) {
-			return chatRequest(exchange, route, body, repairs);
+			return chatRequest(exchange, route, body, repairs).map(bytes -> cached(exchange, bytes));
 		}
-		return translation.toChat(exchange, body).flatMap(chat -> chatRequest(exchange, route, chat, repairs));
+		return translation.toChat(exchange, body)
+			.flatMap(chat -> chatRequest(exchange, route, chat, repairs))
+			.map(bytes -> cached(exchange, bytes));
 	}
 
 	/**
