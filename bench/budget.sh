@@ -31,6 +31,15 @@ command -v wrk >/dev/null && command -v nginx >/dev/null || { echo "needs wrk an
 if [ $# -eq 0 ]; then
 	set -- 'shipped|||' "bare|||--spring.config.additional-location=file:$B/bare-route.yml"
 fi
+# The gateway alone on core 0, the load (wrk, the fake upstream, nginx) on the others: sharing both cores with the
+# load made the same jar's CPU per request vary by ±30 % from one start to the next (measured); pinned, it varies
+# far less. BUDGET_PIN=0 shares the cores as bench/run.sh does.
+GW_CPU="" LOAD_CPU=""
+if [ "${BUDGET_PIN:-1}" = 1 ] && [ "$(nproc)" -ge 2 ] && command -v taskset >/dev/null; then
+	GW_CPU="taskset -c 0" LOAD_CPU="taskset -c 1-$(($(nproc) - 1))"
+fi
+WRK=$(command -v wrk)
+wrk() { $LOAD_CPU "$WRK" "$@"; }
 TMP=$(mktemp -d /tmp/kimicode2api-budget.XXXXXX)
 ulimit -n 20000 2>/dev/null || true
 log() { printf '[budget %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
@@ -38,7 +47,7 @@ PIDS=()
 cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; [ "${BENCH_KEEP_TMP:-0}" = 1 ] || rm -rf "$TMP"; }
 trap cleanup EXIT
 
-java -Xmx2g "$B/FakeUpstream.java" "$FAKE_PORT" >"$TMP/fake.log" 2>&1 &
+$LOAD_CPU java -Xmx2g "$B/FakeUpstream.java" "$FAKE_PORT" >"$TMP/fake.log" 2>&1 &
 PIDS+=($!)
 for i in $(seq 1 100); do curl -sf "127.0.0.1:$FAKE_PORT/" >/dev/null 2>&1 && break; sleep 0.1; done
 sed -e "s/127\.0\.0\.1:18081/127.0.0.1:$FAKE_PORT/" -e "s/127\.0\.0\.1:18082/127.0.0.1:$NGINX_PORT/" \
@@ -70,13 +79,13 @@ GW_LOG=/dev/null
 [ "${BUDGET_GATEWAY_LOG:-0}" = 1 ] && GW_LOG=$TMP/gateway.log
 start_gateway() { # envs, jvm options, program arguments, jar -> pid
 	env $1 KIMI_API_BASE_URL="http://127.0.0.1:$FAKE_PORT/coding" SERVER_PORT="$GW_PORT" \
-		java -Xmx512m $2 -jar "${4:-$JAR}" $3 >>"$GW_LOG" 2>&1 &
+		$GW_CPU java -Xmx512m $2 -jar "${4:-$JAR}" $3 >>"$GW_LOG" 2>&1 &
 	echo $!
 }
 wait_up() { for i in $(seq 1 900); do curl -sf "127.0.0.1:$GW_PORT/" >/dev/null 2>&1 && return 0; sleep 0.1; done; return 1; }
 
 for r in $(seq 1 "$ROUNDS"); do
-	nginx -c "$TMP/nginx.conf" -p "$TMP/" -e "$TMP/nginx-error.log" &
+	$LOAD_CPU nginx -c "$TMP/nginx.conf" -p "$TMP/" -e "$TMP/nginx-error.log" &
 	NGX=$!
 	sleep 1
 	wrk -t2 -c64 -d3s -s "$B/chat-thinking.lua" "http://127.0.0.1:$NGINX_PORT/v1/chat/completions" >/dev/null 2>&1
@@ -143,7 +152,8 @@ OUT=$B/results-budget.md
 	echo
 	echo "$(date -u +%Y-%m-%dT%H:%M:%SZ), commit $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?'), $(nproc) cores." \
 		"\`bash bench/budget.sh\` with BUDGET_ROUNDS=$ROUNDS, BUDGET_WARM_SECONDS=$WARM, BUDGET_SECONDS=$SECS: variants interleaved," \
-		"wrk -t2 -c64, the gateway with -Xmx512m, CPU per request from /proc (all threads but the JIT compilers); medians of the rounds."
+		"wrk -t2 -c64, the gateway with -Xmx512m${GW_CPU:+ pinned to core 0 (the load on the other cores)}, CPU per request from /proc" \
+		"(all threads but the JIT compilers); medians of the rounds."
 	echo
 	printf '| workload |'; for v in "$@"; do printf ' %s µs/req (rps) |' "${v%%|*}"; done; echo
 	printf '|---|'; for v in "$@"; do printf -- '---|'; done; echo

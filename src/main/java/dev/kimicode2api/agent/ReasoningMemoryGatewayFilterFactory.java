@@ -229,17 +229,19 @@ public class ReasoningMemoryGatewayFilterFactory
 				return super.writeWith(body);
 			}
 			ByteArrayOutputStream copy = new ByteArrayOutputStream();
-			StoreWrite remember = new StoreWrite(() -> {
-				if (copy.size() <= MAX_PLAIN_BODY) {
-					recorder.acceptCompletion(copy.toByteArray());
-				}
-				return store.put(owner, KIND, recorder.remembered(), ttl);
-			});
 			return super.writeWith(Flux.from(body).doOnNext(buffer -> {
 				if (copy.size() <= MAX_PLAIN_BODY) {
 					copy.writeBytes(bytesOf(buffer));
 				}
-			}).concatWith(Mono.defer(remember::start).then(Mono.empty())));
+			}).concatWith(Mono.defer(() -> {
+				if (copy.size() <= MAX_PLAIN_BODY) {
+					recorder.acceptCompletion(copy.toByteArray());
+				}
+				Map<String, String> remembered = recorder.remembered();
+				// most answers have no tool call: nothing to store, no write to set up
+				return remembered.isEmpty() ? Mono.empty()
+						: new StoreWrite(() -> store.put(owner, KIND, remembered, ttl)).start();
+			}).then(Mono.empty())));
 		}
 
 		@Override

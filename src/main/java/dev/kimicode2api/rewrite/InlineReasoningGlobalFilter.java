@@ -36,6 +36,9 @@ public class InlineReasoningGlobalFilter implements GlobalFilter, Ordered {
 
 	@Override
 	public Mono<Void> filter(ServerWebExchange exchange, GatewayFilterChain chain) {
+		if (!RequestRecord.of(exchange).reasoningInline()) {
+			return chain.filter(exchange); // the request body was read before: only -inline models get a decorator
+		}
 		ServerHttpResponseDecorator response = new ServerHttpResponseDecorator(exchange.getResponse()) {
 
 			@Override
@@ -69,8 +72,7 @@ public class InlineReasoningGlobalFilter implements GlobalFilter, Ordered {
 
 			private boolean applies(ServerHttpResponseDecorator response) {
 				HttpStatusCode status = response.getStatusCode();
-				return RequestRecord.of(exchange).reasoningInline()
-						&& (status == null || status.is2xxSuccessful());
+				return status == null || status.is2xxSuccessful();
 			}
 		};
 		return chain.filter(exchange.mutate().response(response).build());

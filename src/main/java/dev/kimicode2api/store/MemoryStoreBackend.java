@@ -12,7 +12,8 @@ import reactor.core.publisher.Mono;
 
 /**
  * The store in this process: a Caffeine cache bounded in bytes and, through a minimum weight per entry, in entries
- * too, with each entry's own TTL. It can never grow without bound; what it loses first is the least used.
+ * too, with each entry's own TTL. It can never grow without bound; past a bound Caffeine evicts what is least likely
+ * to be asked for again (its frequency-based policy).
  */
 final class MemoryStoreBackend implements StoreBackend {
 
@@ -67,6 +68,11 @@ final class MemoryStoreBackend implements StoreBackend {
 	/** For tests and the metrics: entries now held (expired ones may still count until cleaned up). */
 	long size() {
 		return cache.estimatedSize();
+	}
+
+	/** Runs the cache's pending evictions now (Caffeine does them a little later otherwise). */
+	void cleanUp() {
+		cache.cleanUp();
 	}
 
 }

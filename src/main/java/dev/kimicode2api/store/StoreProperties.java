@@ -39,7 +39,7 @@ public record StoreProperties(@NotNull @DefaultValue("auto") Type type,
 	}
 
 	/**
-	 * The in-memory store's bounds: the least recently used entries go first when either is reached.
+	 * The in-memory store's bounds: past either, Caffeine evicts the entries least likely to be asked for again.
 	 *
 	 * @param maxEntries most entries kept
 	 * @param maxSize most bytes kept (keys and values, as Java strings)

@@ -268,6 +268,34 @@ class ResponsesBridgeTest extends GatewayTest {
 	}
 
 	@Test
+	void settingsWithAChatEquivalentAreCarriedOverAndBuiltInToolsAreLeftOutAndCounted() throws Exception {
+		upstream.respond(FakeUpstream.json(200, KimiWire.answer("{\"ok\":true}")));
+		String leftOut = "kimicode2api_responses_tools_left_out_total{route=\"kimi-responses\",type=\"web_search\"}";
+		double before = metric(leftOut);
+
+		HttpResponse<String> response = postJson("/v1/responses", """
+				{"model":"kimi-for-coding","input":"Check it","parallel_tool_calls":false,"top_p":0.9,"user":"u1",\
+				"tool_choice":{"type":"function","name":"check"},\
+				"tools":[{"type":"function","name":"check","strict":true,"parameters":{"type":"object","properties":{}}},\
+				{"type":"web_search"},{"type":"file_search","vector_store_ids":["vs"]}],\
+				"text":{"format":{"type":"json_schema","name":"verdict","strict":true,"schema":{"type":"object",\
+				"properties":{"ok":{"type":"boolean"}}}}},"reasoning":{"effort":"high"},"include":["file_search_call.results"]}""");
+
+		assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+		assertThat(JSON.readTree(upstream.takeRequest().body())).isEqualTo(JSON.readTree("""
+				{"model":"kimi-for-coding","messages":[{"role":"user","content":"Check it"}],\
+				"tools":[{"type":"function","function":{"name":"check","parameters":{"type":"object","properties":{}}}}],\
+				"tool_choice":{"type":"function","function":{"name":"check"}},"parallel_tool_calls":false,"top_p":0.9,\
+				"user":"u1","response_format":{"type":"json_schema","json_schema":{"name":"verdict","schema":{"type":"object",\
+				"properties":{"ok":{"type":"boolean"}}},"strict":true}}}"""));
+		assertThat(metric(leftOut) - before).isEqualTo(1);
+		JsonNode body = JSON.readTree(response.body());
+		assertThat(body.at("/text/format/name").asString()).isEqualTo("verdict");
+		assertThat(body.at("/tool_choice/name").asString()).isEqualTo("check");
+		assertThat(body.get("parallel_tool_calls").asBoolean()).isFalse();
+	}
+
+	@Test
 	void badInputIsA400NamingTheParameter() throws Exception {
 		assertBadRequest("{\"model\":\"kimi-for-coding\",\"input\":42}", "input");
 		assertBadRequest("{\"model\":\"kimi-for-coding\",\"input\":[{\"type\":\"file_search_call\",\"id\":\"x\"}]}",
