@@ -14,6 +14,7 @@
 # Then, on a warm shipped gateway, the latency one request at a time (wrk -t1 -c1) adds over the direct upstream, for
 # the thinking rewrite and the agent turn.
 # Writes bench/results-budget.md. Settings: BUDGET_ROUNDS=3 BUDGET_WARM_SECONDS=120 BUDGET_SECONDS=8
+# BUDGET_WORKLOADS="chat thinking" (a subset, for a quick A/B), BUDGET_PIN=0 (1: the gateway alone on core 0)
 # BUDGET_LATENCY_SECONDS=8 BUDGET_PORT_BASE=28080; a variant's own ENV and jvm options come after its name.
 set -u
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -31,11 +32,11 @@ command -v wrk >/dev/null && command -v nginx >/dev/null || { echo "needs wrk an
 if [ $# -eq 0 ]; then
 	set -- 'shipped|||' "bare|||--spring.config.additional-location=file:$B/bare-route.yml"
 fi
-# The gateway alone on core 0, the load (wrk, the fake upstream, nginx) on the others: sharing both cores with the
-# load made the same jar's CPU per request vary by ±30 % from one start to the next (measured); pinned, it varies
-# far less. BUDGET_PIN=0 shares the cores as bench/run.sh does.
+# BUDGET_PIN=1 puts the gateway alone on core 0 and the load (wrk, the fake upstream, nginx) on the others. Off by
+# default: on 2 cores the JVM then sees 1 CPU (Serial GC, other JIT threads), and it did not make the figures steadier
+# (docs/performance.md, "CPU budget").
 GW_CPU="" LOAD_CPU=""
-if [ "${BUDGET_PIN:-1}" = 1 ] && [ "$(nproc)" -ge 2 ] && command -v taskset >/dev/null; then
+if [ "${BUDGET_PIN:-0}" = 1 ] && [ "$(nproc)" -ge 2 ] && command -v taskset >/dev/null; then
 	GW_CPU="taskset -c 0" LOAD_CPU="taskset -c 1-$(($(nproc) - 1))"
 fi
 WRK=$(command -v wrk)
@@ -105,6 +106,7 @@ for r in $(seq 1 "$ROUNDS"); do
 		# Warm-up: every workload this variant runs, twice round, so the JIT has compiled all their paths (on 2
 		# shared cores it needs more than a minute of load to settle).
 		if [ $shipped = 1 ]; then warm=(chat thinking chat-stream responses responses-stream agent-turn); else warm=(chat thinking chat-stream); fi
+		if [ -n "${BUDGET_WORKLOADS:-}" ]; then read -r -a warm <<<"$BUDGET_WORKLOADS"; fi
 		for pass in 1 2; do
 			for w in "${warm[@]}"; do
 				path=/v1/chat/completions
@@ -114,14 +116,15 @@ for r in $(seq 1 "$ROUNDS"); do
 				wrk -t2 -c64 -d"$((WARM / 2 / ${#warm[@]} + 1))s" -s "$B/$lua" "http://127.0.0.1:$GW_PORT$path" >/dev/null 2>&1
 			done
 		done
-		measure "$name" chat chat.lua /v1/chat/completions "$pid"
-		measure "$name" thinking chat-thinking.lua /v1/chat/completions "$pid"
-		measure "$name" chat-stream chat-stream.lua /v1/chat/completions "$pid"
-		if [ $shipped = 1 ]; then
-			measure "$name" responses responses.lua /v1/responses "$pid"
-			measure "$name" responses-stream responses-stream.lua /v1/responses "$pid"
-			measure "$name" agent agent-turn.lua /v1/chat/completions "$pid"
-		fi
+		for w in "${warm[@]}"; do
+			path=/v1/chat/completions
+			case $w in responses*) path=/v1/responses ;; esac
+			lua=$w.lua
+			[ $w = thinking ] && lua=chat-thinking.lua
+			label=$w
+			[ $w = agent-turn ] && label=agent
+			measure "$name" "$label" "$lua" "$path" "$pid"
+		done
 		if [ $shipped = 1 ] && [ "$r" = "$ROUNDS" ] && [ -z "${LAT_DONE:-}" ]; then
 			LAT_DONE=1
 			for w in chat-thinking agent-turn; do

@@ -11,16 +11,13 @@ import org.springframework.cloud.gateway.filter.GatewayFilter;
 import org.springframework.cloud.gateway.filter.GatewayFilterChain;
 import org.springframework.cloud.gateway.filter.GlobalFilter;
 import org.springframework.cloud.gateway.filter.OrderedGatewayFilter;
-import org.springframework.cloud.gateway.filter.factory.rewrite.ModifyRequestBodyGatewayFilterFactory;
 import org.springframework.cloud.gateway.route.Route;
 import org.springframework.core.Ordered;
-import org.springframework.core.io.buffer.DataBufferFactory;
 import org.springframework.core.io.buffer.DefaultDataBufferFactory;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpMethod;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
-import org.springframework.http.server.reactive.ServerHttpResponseDecorator;
 import org.springframework.stereotype.Component;
 import org.springframework.web.server.ResponseStatusException;
 import org.springframework.web.server.ServerWebExchange;
@@ -36,8 +33,8 @@ import static org.springframework.cloud.gateway.support.ServerWebExchangeUtils.C
 import static org.springframework.cloud.gateway.support.ServerWebExchangeUtils.GATEWAY_ROUTE_ATTR;
 
 /**
- * On routes that serve models, reads the JSON body once, through {@link ModifyRequestBodyGatewayFilterFactory}, and
- * applies in turn: the route's protocol bridge ({@link RequestTranslation}), a check that it is a JSON object (its
+ * On routes that serve models, reads the JSON body once, onto the heap ({@link CachedRequestBody}), and applies in
+ * turn: the route's protocol bridge ({@link RequestTranslation}), a check that it is a JSON object (its
  * {@code model} noted for logs and metrics), the virtual model (its real model plus the fields it sets), and the
  * route's repairs ({@link ChatRequestRepair}). Bridges and repairs are route filters named in the route's YAML; this
  * finds them among the route's filters. A body nothing changed is forwarded as the very same bytes.
@@ -49,16 +46,11 @@ public class RequestBodyGlobalFilter implements GlobalFilter, Ordered {
 
 	private final RouteSettingsRegistry registry;
 
-	private final GatewayFilter modifyBody;
-
 	private final long maxRequestBytes;
 
-	public RequestBodyGlobalFilter(RouteSettingsRegistry registry, ModifyRequestBodyGatewayFilterFactory factory,
-			KimicodeProperties properties) {
+	public RequestBodyGlobalFilter(RouteSettingsRegistry registry, KimicodeProperties properties) {
 		this.registry = registry;
 		this.maxRequestBytes = properties.maxRequestSize().toBytes();
-		this.modifyBody = factory.apply(new ModifyRequestBodyGatewayFilterFactory.Config()
-			.setRewriteFunction(byte[].class, byte[].class, this::rewrite));
 	}
 
 	@Override
@@ -76,31 +68,18 @@ public class RequestBodyGlobalFilter implements GlobalFilter, Ordered {
 			return Mono.error(new ResponseStatusException(HttpStatus.UNSUPPORTED_MEDIA_TYPE,
 					"Content-Type must be application/json, not " + contentType));
 		}
-		// The rewritten body is held in unpooled heap memory: if the upstream cannot be reached, nothing reads it,
-		// and a pooled buffer would leak. The real response goes back into the chain for the upstream's answer.
-		// A Model predicate may have read the body already to pick this route; it is replayed from its cache.
-		ServerWebExchange source = CachedRequestBody.isCached(exchange)
-				? exchange.mutate().request(CachedRequestBody.replay(exchange)).build() : exchange;
-		ServerWebExchange heapBuffered = source.mutate()
-			.response(new ServerHttpResponseDecorator(exchange.getResponse()) {
-				@Override
-				public DataBufferFactory bufferFactory() {
-					return DefaultDataBufferFactory.sharedInstance;
-				}
-			})
-			.build();
-		return modifyBody.filter(heapBuffered,
-				rewritten -> chain.filter(rewritten.mutate().response(exchange.getResponse()).build()));
-	}
-
-	/**
-	 * The rewritten body, as the exchange's cached request body. ModifyRequestBody's request replays it from the
-	 * heap, so a retry after a refused connection sends it again as it is; with the attribute set, the Retry filter's
-	 * own body cache (a second copy of every request body into a pooled buffer) sees it cached and stays out.
-	 */
-	private static byte[] cached(ServerWebExchange exchange, byte[] body) {
-		exchange.getAttributes().put(CACHED_REQUEST_BODY_ATTR, DefaultDataBufferFactory.sharedInstance.wrap(body));
-		return body;
+		// Read once onto the heap (a Model predicate may have read it already to pick this route), changed by the
+		// route's steps, and sent on from the heap: nothing pooled to leak if the upstream cannot be reached, and a
+		// retry after a refused connection sends the same bytes again. As the exchange's cached request body, it
+		// keeps the Retry filter from copying every body a second time.
+		return CachedRequestBody.read(exchange, maxRequestBytes)
+			.flatMap(body -> rewrite(exchange, body))
+			.flatMap(body -> {
+				exchange.getAttributes().put(CACHED_REQUEST_BODY_ATTR, DefaultDataBufferFactory.sharedInstance.wrap(body));
+				return chain.filter(exchange.mutate()
+					.request(CachedRequestBody.withBody(exchange.getRequest(), body))
+					.build());
+			});
 	}
 
 	private Mono<byte[]> rewrite(ServerWebExchange exchange, byte[] body) {
@@ -120,11 +99,9 @@ public class RequestBodyGlobalFilter implements GlobalFilter, Ordered {
 			}
 		}
 		if (translation == null) {
-			return chatRequest(exchange, route, body, repairs).map(bytes -> cached(exchange, bytes));
+			return chatRequest(exchange, route, body, repairs);
 		}
-		return translation.toChat(exchange, body)
-			.flatMap(chat -> chatRequest(exchange, route, chat, repairs))
-			.map(bytes -> cached(exchange, bytes));
+		return translation.toChat(exchange, body).flatMap(chat -> chatRequest(exchange, route, chat, repairs));
 	}
 
 	/**
@@ -208,8 +185,7 @@ public class RequestBodyGlobalFilter implements GlobalFilter, Ordered {
 
 	@Override
 	public String toString() {
-		return "RequestBodyGlobalFilter[route's bridge, metadata 'virtual-models', route's repairs; via " + modifyBody
-				+ "]";
+		return "RequestBodyGlobalFilter[route's bridge, metadata 'virtual-models', route's repairs]";
 	}
 
 }

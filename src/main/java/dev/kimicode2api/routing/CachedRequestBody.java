@@ -8,6 +8,7 @@ import org.springframework.core.io.buffer.DataBuffer;
 import org.springframework.core.io.buffer.DataBufferLimitException;
 import org.springframework.core.io.buffer.DataBufferUtils;
 import org.springframework.core.io.buffer.DefaultDataBufferFactory;
+import org.springframework.http.HttpHeaders;
 import org.springframework.http.server.reactive.ServerHttpRequest;
 import org.springframework.http.server.reactive.ServerHttpRequestDecorator;
 import org.springframework.web.server.ServerWebExchange;
@@ -57,6 +58,35 @@ public final class CachedRequestBody {
 	/** Whether a predicate has already consumed the request's body. */
 	public static boolean isCached(ServerWebExchange exchange) {
 		return exchange.getAttribute(ATTRIBUTE) != null;
+	}
+
+	/**
+	 * The request with {@code body} as its body, from the heap: replayable (a retry after a refused connection sends
+	 * it again) and nothing to release. Its headers are copied only when the length changed.
+	 */
+	public static ServerHttpRequest withBody(ServerHttpRequest request, byte[] body) {
+		HttpHeaders original = request.getHeaders();
+		HttpHeaders headers;
+		if (original.getContentLength() == body.length && !original.containsHeader(HttpHeaders.TRANSFER_ENCODING)) {
+			headers = original;
+		}
+		else {
+			headers = new HttpHeaders();
+			headers.putAll(original);
+			headers.remove(HttpHeaders.TRANSFER_ENCODING);
+			headers.setContentLength(body.length);
+		}
+		return new ServerHttpRequestDecorator(request) {
+			@Override
+			public HttpHeaders getHeaders() {
+				return headers;
+			}
+
+			@Override
+			public Flux<DataBuffer> getBody() {
+				return Flux.defer(() -> Flux.just(DefaultDataBufferFactory.sharedInstance.wrap(body)));
+			}
+		};
 	}
 
 	/** The request with its body served from the cache (an error if reading it failed). */
