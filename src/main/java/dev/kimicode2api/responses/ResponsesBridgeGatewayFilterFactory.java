@@ -1,5 +1,6 @@
 package dev.kimicode2api.responses;
 
+import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
@@ -14,6 +15,7 @@ import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import tools.jackson.core.JacksonException;
+import tools.jackson.core.JsonGenerator;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
@@ -365,6 +367,14 @@ public class ResponsesBridgeGatewayFilterFactory
 	/** The SSE side of a translated stream: chat events in, Responses events out, numbered. */
 	private static final class SseStream {
 
+		private static final byte[] NOTHING = new byte[0];
+
+		private static final byte[] EVENT = "event: ".getBytes(StandardCharsets.US_ASCII);
+
+		private static final byte[] DATA = "\ndata: ".getBytes(StandardCharsets.US_ASCII);
+
+		private static final byte[] END = "\n\n".getBytes(StandardCharsets.US_ASCII);
+
 		private final ResponseAssembler assembler;
 
 		private final SseEvents events = new SseEvents();
@@ -380,67 +390,83 @@ public class ResponsesBridgeGatewayFilterFactory
 		}
 
 		byte[] start() {
-			return write(assembler.start());
+			ByteArrayOutputStream out = new ByteArrayOutputStream(1024);
+			write(assembler.start(), out);
+			return out.toByteArray();
 		}
 
 		/** One upstream buffer (released here): the Responses events its complete chat events make. */
 		byte[] accept(DataBuffer buffer) {
-			StringBuilder out = new StringBuilder();
+			ByteArrayOutputStream out = null;
 			for (byte[] event : events.accept(buffer)) {
-				String data = SseEvents.data(event);
-				if (data == null || ended) {
+				String data = ended ? null : SseEvents.data(event);
+				if (data == null) {
 					continue;
 				}
+				out = out == null ? new ByteArrayOutputStream(512) : out;
 				if (data.strip().equals("[DONE]")) {
-					out.append(finish());
+					finish(out);
 				}
 				else if (data.startsWith("{")) {
 					try {
-						out.append(new String(write(assembler.acceptChunk(ResponsesRequestTranslator.JSON.readTree(data))),
-								StandardCharsets.UTF_8));
+						write(assembler.acceptChunk(ResponsesRequestTranslator.JSON.readTree(data)), out);
 					}
 					catch (JacksonException ignored) {
 						// not a chunk: nothing to translate
 					}
 				}
 			}
-			return out.toString().getBytes(StandardCharsets.UTF_8);
+			return out == null ? NOTHING : out.toByteArray();
 		}
 
 		/** The end of the upstream stream: completed if the upstream said how it finished, else failed. */
 		byte[] end() {
 			if (ended) {
-				return new byte[0];
+				return NOTHING;
 			}
-			return assembler.finished() ? finish().getBytes(StandardCharsets.UTF_8)
-					: fail("Upstream stream ended before the response was complete");
+			if (!assembler.finished()) {
+				return fail("Upstream stream ended before the response was complete");
+			}
+			ByteArrayOutputStream out = new ByteArrayOutputStream(2048);
+			finish(out);
+			return out.toByteArray();
 		}
 
 		byte[] fail(String message) {
 			ended = true;
-			return write(assembler.fail(message));
+			ByteArrayOutputStream out = new ByteArrayOutputStream(2048);
+			write(assembler.fail(message), out);
+			return out.toByteArray();
 		}
 
 		boolean completed() {
 			return completed;
 		}
 
-		private String finish() {
+		private void finish(ByteArrayOutputStream out) {
 			ended = true;
 			completed = true;
-			return new String(write(assembler.finish()), StandardCharsets.UTF_8);
+			write(assembler.finish(), out);
 		}
 
-		private byte[] write(List<ResponseAssembler.Event> list) {
-			StringBuilder out = new StringBuilder();
+		/** Each event as {@code event:} and {@code data:} lines, its JSON written straight from the tree. */
+		private void write(List<ResponseAssembler.Event> list, ByteArrayOutputStream out) {
 			for (ResponseAssembler.Event event : list) {
-				ObjectNode data = ResponsesRequestTranslator.JSON.createObjectNode().put("type", event.type())
-					.put("sequence_number", sequence++);
-				data.setAll(event.data());
-				out.append("event: ").append(event.type()).append("\ndata: ")
-					.append(ResponsesRequestTranslator.JSON.writeValueAsString(data)).append("\n\n");
+				out.writeBytes(EVENT);
+				out.writeBytes(event.type().getBytes(StandardCharsets.US_ASCII));
+				out.writeBytes(DATA);
+				try (JsonGenerator json = ResponsesRequestTranslator.JSON.createGenerator(out)) {
+					json.writeStartObject();
+					json.writeStringProperty("type", event.type());
+					json.writeNumberProperty("sequence_number", sequence++);
+					for (Map.Entry<String, JsonNode> field : event.data().properties()) {
+						json.writeName(field.getKey());
+						json.writeTree(field.getValue());
+					}
+					json.writeEndObject();
+				}
+				out.writeBytes(END);
 			}
-			return out.toString().getBytes(StandardCharsets.UTF_8);
 		}
 
 	}

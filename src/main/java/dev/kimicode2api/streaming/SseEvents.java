@@ -74,16 +74,22 @@ public final class SseEvents {
 	public static @Nullable String data(byte[] event) {
 		String text = new String(event, StandardCharsets.UTF_8);
 		StringBuilder data = null;
-		for (String line : text.split("\r?\n")) {
-			if (line.startsWith("data:")) {
-				String value = line.startsWith("data: ") ? line.substring(6) : line.substring(5);
+		int from = 0;
+		while (from < text.length()) {
+			int newline = text.indexOf('\n', from);
+			int end = newline < 0 ? text.length() : newline;
+			int lineEnd = end > from && text.charAt(end - 1) == '\r' ? end - 1 : end;
+			if (text.startsWith("data:", from)) {
+				int value = text.startsWith("data: ", from) ? from + 6 : from + 5;
 				if (data == null) {
-					data = new StringBuilder(value);
+					data = new StringBuilder(lineEnd - value);
 				}
 				else {
-					data.append('\n').append(value);
+					data.append('\n');
 				}
+				data.append(text, value, lineEnd);
 			}
+			from = end + 1;
 		}
 		return data == null ? null : data.toString();
 	}
