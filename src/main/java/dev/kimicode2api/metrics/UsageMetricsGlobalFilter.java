@@ -30,7 +30,8 @@ import static org.springframework.cloud.gateway.support.ServerWebExchangeUtils.G
  * (the body of a plain response, the final usage chunk of a stream). Each buffer is read where it passes, never held
  * or delayed. Usage is only looked for where tokens can be: a successful JSON or SSE answer to a POST on a route that
  * serves models; it is counted when the answer ends, also when the client leaves right after it (Codex does, once it
- * has {@code response.completed}).
+ * has {@code response.completed}). Where a filter already reads the answer (the Responses bridge), it records the
+ * usage and nothing is scanned twice.
  */
 @Component
 public class UsageMetricsGlobalFilter implements GlobalFilter, Ordered {
@@ -55,6 +56,8 @@ public class UsageMetricsGlobalFilter implements GlobalFilter, Ordered {
 		ServerHttpResponseDecorator response = new ServerHttpResponseDecorator(exchange.getResponse()) {
 
 			private long bytes;
+
+			private boolean counted;
 
 			@Override
 			public Mono<Void> writeWith(Publisher<? extends DataBuffer> body) {
@@ -85,7 +88,7 @@ public class UsageMetricsGlobalFilter implements GlobalFilter, Ordered {
 			/** A scanner when this answer can carry usage, else {@code null}: nothing to read then. */
 			private @Nullable UsageScanner scanner(MediaType type, boolean stream) {
 				HttpStatusCode status = getStatusCode();
-				return reportsUsage && (status == null || status.is2xxSuccessful())
+				return reportsUsage && !record.usageFromFilter() && (status == null || status.is2xxSuccessful())
 						&& type.isCompatibleWith(getHeaders().getContentType()) ? new UsageScanner(stream) : null;
 			}
 
@@ -98,7 +101,11 @@ public class UsageMetricsGlobalFilter implements GlobalFilter, Ordered {
 			}
 
 			private void done(@Nullable UsageScanner scanner) {
-				Usage usage = scanner == null ? null : scanner.finish();
+				if (counted) {
+					return;
+				}
+				counted = true;
+				Usage usage = scanner != null ? scanner.finish() : record.usageFromFilter() ? record.usage() : null;
 				if (usage != null) {
 					record.usage(usage);
 					metrics.tokens(route.getId(), record.model(), usage);

@@ -12,6 +12,9 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
 
+import dev.kimicode2api.metrics.Usage;
+import dev.kimicode2api.web.RequestRecord;
+
 import static dev.kimicode2api.responses.ResponsesRequestTranslator.JSON;
 
 /**
@@ -407,6 +410,15 @@ final class ResponseAssembler {
 		response.set("user", context.echo.get("user"));
 		response.set("metadata", context.echo.get("metadata"));
 		return response;
+	}
+
+	/** Hands the upstream's token counts, once reported, to the request's metrics and access line. */
+	void recordUsage(RequestRecord record) {
+		if (usage != null && usage.isObject()) {
+			long prompt = usage.path("prompt_tokens").asLong(0);
+			long completion = usage.path("completion_tokens").asLong(0);
+			record.usage(new Usage(prompt, completion, usage.path("total_tokens").asLong(prompt + completion)));
+		}
 	}
 
 	/** Chat usage in Responses terms, with the reasoning tokens where the upstream reports them. */

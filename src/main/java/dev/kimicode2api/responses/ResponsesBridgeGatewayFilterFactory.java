@@ -47,6 +47,7 @@ import dev.kimicode2api.store.Credential;
 import dev.kimicode2api.store.StoreProperties;
 import dev.kimicode2api.store.StoreWrite;
 import dev.kimicode2api.streaming.SseEvents;
+import dev.kimicode2api.web.RequestRecord;
 
 import static org.springframework.cloud.gateway.support.ServerWebExchangeUtils.GATEWAY_ROUTE_ATTR;
 
@@ -210,7 +211,11 @@ public class ResponsesBridgeGatewayFilterFactory
 			if (context == null) {
 				return chain.filter(toChat);
 			}
-			return chain.filter(toChat.mutate().response(new TranslatingResponse(exchange.getResponse(), context)).build());
+			RequestRecord record = RequestRecord.of(exchange);
+			record.usageFromFilter(true); // the bridge reads the upstream's usage as it translates
+			return chain.filter(toChat.mutate()
+				.response(new TranslatingResponse(exchange.getResponse(), context, record))
+				.build());
 		}
 
 		@Override
@@ -302,9 +307,12 @@ public class ResponsesBridgeGatewayFilterFactory
 
 		private final BridgeContext context;
 
-		TranslatingResponse(ServerHttpResponse delegate, BridgeContext context) {
+		private final RequestRecord record;
+
+		TranslatingResponse(ServerHttpResponse delegate, BridgeContext context, RequestRecord record) {
 			super(delegate);
 			this.context = context;
+			this.record = record;
 		}
 
 		private boolean successful() {
@@ -323,6 +331,7 @@ public class ResponsesBridgeGatewayFilterFactory
 				DataBufferUtils.release(joined);
 				ResponseAssembler assembler = new ResponseAssembler(context);
 				assembler.acceptCompletion(ResponsesRequestTranslator.JSON.readTree(bytes));
+				assembler.recordUsage(record);
 				byte[] response = ResponsesRequestTranslator.JSON.writeValueAsBytes(assembler.response());
 				getHeaders().setContentLength(response.length);
 				return save(context, assembler, new String(response, StandardCharsets.UTF_8))
@@ -337,7 +346,7 @@ public class ResponsesBridgeGatewayFilterFactory
 			}
 			getHeaders().remove(HttpHeaders.CONTENT_LENGTH);
 			ResponseAssembler assembler = new ResponseAssembler(context);
-			SseStream stream = new SseStream(assembler);
+			SseStream stream = new SseStream(assembler, record);
 			Flux<Publisher<DataBuffer>> translated = Flux.from(body)
 				.concatMap(events -> Flux.from(events).map(stream::accept).filter(bytes -> bytes.length > 0))
 				.concatWith(Mono.fromSupplier(stream::end))
@@ -377,6 +386,8 @@ public class ResponsesBridgeGatewayFilterFactory
 
 		private final ResponseAssembler assembler;
 
+		private final RequestRecord record;
+
 		private final SseEvents events = new SseEvents();
 
 		private int sequence;
@@ -385,8 +396,9 @@ public class ResponsesBridgeGatewayFilterFactory
 
 		private boolean completed;
 
-		SseStream(ResponseAssembler assembler) {
+		SseStream(ResponseAssembler assembler, RequestRecord record) {
 			this.assembler = assembler;
+			this.record = record;
 		}
 
 		byte[] start() {
@@ -434,6 +446,7 @@ public class ResponsesBridgeGatewayFilterFactory
 
 		byte[] fail(String message) {
 			ended = true;
+			assembler.recordUsage(record);
 			ByteArrayOutputStream out = new ByteArrayOutputStream(2048);
 			write(assembler.fail(message), out);
 			return out.toByteArray();
@@ -446,6 +459,7 @@ public class ResponsesBridgeGatewayFilterFactory
 		private void finish(ByteArrayOutputStream out) {
 			ended = true;
 			completed = true;
+			assembler.recordUsage(record); // before response.completed passes the usage metrics (a client may leave then)
 			write(assembler.finish(), out);
 		}
 

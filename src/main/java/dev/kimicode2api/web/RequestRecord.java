@@ -32,6 +32,8 @@ public final class RequestRecord {
 
 	private volatile @Nullable Usage usage;
 
+	private volatile boolean usageFromFilter;
+
 	private volatile @Nullable Map<String, Integer> repairs;
 
 	private RequestRecord(long startNanos) {
@@ -107,6 +109,18 @@ public final class RequestRecord {
 
 	public void usage(Usage usage) {
 		this.usage = usage;
+	}
+
+	/**
+	 * Whether a filter that reads the upstream's answer anyway (the Responses bridge) sets {@link #usage()} itself, so
+	 * the response it sends on need not be scanned for it.
+	 */
+	public boolean usageFromFilter() {
+		return usageFromFilter;
+	}
+
+	public void usageFromFilter(boolean usageFromFilter) {
+		this.usageFromFilter = usageFromFilter;
 	}
 
 	/** What the gateway repaired in the request, by kind ({@code schema_type}, …); {@code null} when nothing. */
