@@ -28,8 +28,13 @@ final class BridgeContext {
 
 	final @Nullable Credential owner;
 
-	/** Set when the client asked for {@code reasoning.encrypted_content} (and sent a key to seal it with). */
-	final @Nullable ReasoningSeal seal;
+	/** The key the client sent, from which its {@link ReasoningSeal} is derived. */
+	private final byte @Nullable [] clientKey;
+
+	/** Whether the client asked for {@code reasoning.encrypted_content} in this response. */
+	final boolean sealOutput;
+
+	private @Nullable ReasoningSeal seal;
 
 	/** The request's own fields echoed in the response object (instructions, tools, tool_choice, …). */
 	final ObjectNode echo;
@@ -44,16 +49,29 @@ final class BridgeContext {
 	}
 
 	BridgeContext(String responseId, long createdAt, String model, boolean stream, boolean store,
-			@Nullable Credential owner, @Nullable ReasoningSeal seal, ObjectNode echo, ArrayNode conversation) {
+			@Nullable Credential owner, byte @Nullable [] clientKey, boolean sealOutput, ObjectNode echo,
+			ArrayNode conversation) {
 		this.responseId = responseId;
 		this.createdAt = createdAt;
 		this.model = model;
 		this.stream = stream;
 		this.store = store;
 		this.owner = owner;
-		this.seal = seal;
+		this.clientKey = clientKey;
+		this.sealOutput = sealOutput && clientKey != null;
 		this.echo = echo;
 		this.conversation = conversation;
+	}
+
+	/**
+	 * The seal of this client's key, made when first needed: it opens the client's items whatever this request's
+	 * {@code include} says; {@code null} without a key.
+	 */
+	@Nullable ReasoningSeal seal() {
+		if (seal == null && clientKey != null) {
+			seal = new ReasoningSeal(clientKey);
+		}
+		return seal;
 	}
 
 }

@@ -274,8 +274,9 @@ final class ResponseAssembler {
 				ObjectNode item = JSON.createObjectNode().put("id", openItemId).put("type", "reasoning");
 				item.putArray("summary").add(summaryPart(all));
 				item.putArray("content").addObject().put("type", "reasoning_text").put("text", all);
-				if (context.seal != null) {
-					item.put("encrypted_content", context.seal.seal(all));
+				ReasoningSeal seal = context.sealOutput ? context.seal() : null;
+				if (seal != null) {
+					item.put("encrypted_content", seal.seal(all));
 				}
 				done(item);
 			}

@@ -35,6 +35,7 @@ import org.springframework.http.MediaType;
 import org.springframework.http.server.reactive.ServerHttpResponse;
 import org.springframework.http.server.reactive.ServerHttpResponseDecorator;
 import org.springframework.stereotype.Component;
+import org.springframework.web.server.MethodNotAllowedException;
 import org.springframework.web.server.ServerWebExchange;
 
 import dev.kimicode2api.FilterOrder;
@@ -177,13 +178,21 @@ public class ResponsesBridgeGatewayFilterFactory
 			}
 			BridgeContext context = new BridgeContext(ResponseAssembler.newResponseId(), Instant.now().getEpochSecond(),
 					request.get("model").asString(), request.path("stream").asBoolean(false),
-					request.path("store").asBoolean(true), owner, key != null && wantsSeal ? new ReasoningSeal(key) : null,
-					echo, ResponsesRequestTranslator.JSON.createArrayNode());
+					request.path("store").asBoolean(true), owner, key, wantsSeal, echo,
+					ResponsesRequestTranslator.JSON.createArrayNode());
 			exchange.getAttributes().put(CONTEXT, context);
 			Route route = exchange.getRequiredAttribute(GATEWAY_ROUTE_ATTR);
-			return previousConversation(request, owner).map(previous -> ResponsesRequestTranslator.JSON
-				.writeValueAsBytes(ResponsesRequestTranslator.translate(request, previous, context,
-						type -> droppedTool(route.getId(), type))));
+			return previousConversation(request, owner).map(previous -> {
+				try {
+					return ResponsesRequestTranslator.JSON.writeValueAsBytes(ResponsesRequestTranslator
+						.translate(request, previous, context, type -> droppedTool(route.getId(), type)));
+				}
+				catch (JacksonException ex) {
+					// a value of a type the translator does not expect somewhere in the client's items
+					throw new InvalidBodyException("The request could not be read as a Responses request: "
+							+ ex.getOriginalMessage());
+				}
+			});
 		}
 
 		@Override
@@ -199,9 +208,12 @@ public class ResponsesBridgeGatewayFilterFactory
 					return delete(exchange, id);
 				}
 			}
-			if (method != HttpMethod.POST || id != null) {
+			if (id != null) {
 				return Mono.error(new ApiException(HttpStatus.NOT_FOUND, "Unknown path: " + method + " " + path,
 						null, null));
+			}
+			if (method != HttpMethod.POST) { // the route's predicate lets GET and DELETE through for /{id}
+				return Mono.error(new MethodNotAllowedException(method, Set.of(HttpMethod.POST)));
 			}
 			BridgeContext context = exchange.getAttribute(CONTEXT);
 			ServerWebExchange toChat = exchange.mutate().request(request -> request.path(chatPath)
@@ -232,7 +244,12 @@ public class ResponsesBridgeGatewayFilterFactory
 	}
 
 	private Mono<ArrayNode> previousConversation(JsonNode request, Credential owner) {
-		String previousId = ResponsesRequestTranslator.optionalString(request, "previous_response_id");
+		JsonNode previous = request.get("previous_response_id");
+		if (previous != null && !previous.isNull() && !previous.isString()) {
+			return Mono.error(ApiException.invalid("previous_response_id",
+					"Invalid type for 'previous_response_id': expected a string."));
+		}
+		String previousId = previous == null || previous.isNull() ? null : previous.asString();
 		if (previousId == null) {
 			return Mono.just(ResponsesRequestTranslator.JSON.createArrayNode());
 		}
@@ -330,13 +347,22 @@ public class ResponsesBridgeGatewayFilterFactory
 				joined.read(bytes);
 				DataBufferUtils.release(joined);
 				ResponseAssembler assembler = new ResponseAssembler(context);
-				assembler.acceptCompletion(ResponsesRequestTranslator.JSON.readTree(bytes));
+				try {
+					JsonNode completion = ResponsesRequestTranslator.JSON.readTree(bytes);
+					if (!completion.isObject()) {
+						return Mono.error(unreadable(bytes.length == 0 ? "an empty body" : "JSON that is not an object"));
+					}
+					assembler.acceptCompletion(completion);
+				}
+				catch (JacksonException | ClassCastException ex) {
+					return Mono.error(unreadable("a body that is not a chat completion"));
+				}
 				assembler.recordUsage(record);
 				byte[] response = ResponsesRequestTranslator.JSON.writeValueAsBytes(assembler.response());
 				getHeaders().setContentLength(response.length);
 				return save(context, assembler, new String(response, StandardCharsets.UTF_8))
 					.then(super.writeWith(Mono.fromSupplier(() -> bufferFactory().wrap(response))));
-			});
+			}).switchIfEmpty(Mono.error(() -> unreadable("an empty body")));
 		}
 
 		@Override
@@ -351,9 +377,15 @@ public class ResponsesBridgeGatewayFilterFactory
 				.concatMap(events -> Flux.from(events).map(stream::accept).filter(bytes -> bytes.length > 0))
 				.concatWith(Mono.fromSupplier(stream::end))
 				.onErrorResume(error -> {
+					if (stream.ended()) {
+						return Mono.empty(); // the client already has its terminal event
+					}
 					String message = error instanceof io.netty.handler.timeout.ReadTimeoutException
 							? "no data from the upstream within kimicode.upstream.idle-timeout"
-							: "the upstream connection was closed (" + error.getClass().getSimpleName() + ")";
+							: error instanceof RuntimeException && !(error instanceof ApiException)
+									&& !(error.getCause() instanceof java.io.IOException)
+									? "an upstream event could not be translated (" + error.getClass().getSimpleName() + ")"
+									: "the upstream connection was closed (" + error.getClass().getSimpleName() + ")";
 					log.warn("Upstream stream of {} ended by the gateway: {}", context.responseId, message);
 					return Mono.just(stream.fail("Upstream stream interrupted: " + message));
 				})
@@ -371,6 +403,12 @@ public class ResponsesBridgeGatewayFilterFactory
 				}));
 		}
 
+	}
+
+	/** A 2xx answer the bridge cannot translate: the upstream's failure, a 502 as any other. */
+	private static ApiException unreadable(String what) {
+		return new ApiException(HttpStatus.BAD_GATEWAY, "The upstream answered with " + what
+				+ ", which cannot be translated into a response", null, null);
 	}
 
 	/** The SSE side of a translated stream: chat events in, Responses events out, numbered. */
@@ -412,39 +450,67 @@ public class ResponsesBridgeGatewayFilterFactory
 			ByteArrayOutputStream out = null;
 			for (byte[] event : events.accept(buffer)) {
 				String data = ended ? null : SseEvents.data(event);
-				if (data == null) {
-					continue;
-				}
-				out = out == null ? new ByteArrayOutputStream(512) : out;
-				if (data.strip().equals("[DONE]")) {
-					finish(out);
-				}
-				else if (data.startsWith("{")) {
-					try {
-						write(assembler.acceptChunk(ResponsesRequestTranslator.JSON.readTree(data)), out);
-					}
-					catch (JacksonException ignored) {
-						// not a chunk: nothing to translate
-					}
+				if (data != null) {
+					out = out == null ? new ByteArrayOutputStream(512) : out;
+					translate(data, out);
 				}
 			}
 			return out == null ? NOTHING : out.toByteArray();
 		}
 
-		/** The end of the upstream stream: completed if the upstream said how it finished, else failed. */
+		/** The Responses events of one upstream event's data. */
+		private void translate(String data, ByteArrayOutputStream out) {
+			if (data.strip().equals("[DONE]")) {
+				done(out);
+				return;
+			}
+			if (!data.startsWith("{")) {
+				return;
+			}
+			JsonNode chunk;
+			try {
+				chunk = ResponsesRequestTranslator.JSON.readTree(data);
+			}
+			catch (JacksonException ignored) {
+				return; // not a chunk: nothing to translate
+			}
+			if (chunk.hasNonNull("error")) { // how OpenAI-compatible servers report a failure mid-stream
+				JsonNode error = chunk.get("error");
+				out.writeBytes(fail("Upstream error: "
+						+ (error.isString() ? error.asString() : error.path("message").asString("unknown"))));
+				return;
+			}
+			write(assembler.acceptChunk(chunk), out);
+		}
+
+		/** The end of the upstream stream: a last event without its blank line, then completed or failed. */
 		byte[] end() {
-			if (ended) {
-				return NOTHING;
-			}
-			if (!assembler.finished()) {
-				return fail("Upstream stream ended before the response was complete");
-			}
 			ByteArrayOutputStream out = new ByteArrayOutputStream(2048);
-			finish(out);
+			String rest = ended ? null : SseEvents.data(events.rest());
+			if (rest != null) {
+				translate(rest, out);
+			}
+			done(out);
 			return out.toByteArray();
 		}
 
+		/** Completed if the upstream said how it finished ({@code finish_reason}), else failed; once. */
+		private void done(ByteArrayOutputStream out) {
+			if (ended) {
+				return;
+			}
+			if (!assembler.finished()) {
+				out.writeBytes(fail("Upstream stream ended before the response was complete"));
+				return;
+			}
+			finish(out);
+		}
+
+		/** {@code response.failed}, unless the stream has already ended (one terminal event, never two). */
 		byte[] fail(String message) {
+			if (ended) {
+				return NOTHING;
+			}
 			ended = true;
 			assembler.recordUsage(record);
 			ByteArrayOutputStream out = new ByteArrayOutputStream(2048);
@@ -454,6 +520,10 @@ public class ResponsesBridgeGatewayFilterFactory
 
 		boolean completed() {
 			return completed;
+		}
+
+		boolean ended() {
+			return ended;
 		}
 
 		private void finish(ByteArrayOutputStream out) {

@@ -183,8 +183,9 @@ final class ResponsesRequestTranslator {
 		assistant = null;
 		String text = null;
 		String sealed = optionalString(item, "encrypted_content");
-		if (sealed != null && context.seal != null) {
-			text = context.seal.open(sealed);
+		ReasoningSeal seal = sealed == null ? null : context.seal();
+		if (seal != null) {
+			text = seal.open(sealed);
 		}
 		if (text == null) {
 			text = joinedTexts(item.get("content"));
@@ -237,8 +238,9 @@ final class ResponsesRequestTranslator {
 								+ " (a URL or a data: URL) can be sent to a chat-completions upstream, not 'file_id'.");
 					}
 					ObjectNode image = parts.addObject().put("type", "image_url").putObject("image_url").put("url", url);
-					if (part.hasNonNull("detail")) {
-						image.put("detail", part.get("detail").asString());
+					String detail = stringOrNull(part, "detail", param + "[" + j + "]");
+					if (detail != null) {
+						image.put("detail", detail);
 					}
 					onlyText = false;
 				}
@@ -297,12 +299,16 @@ final class ResponsesRequestTranslator {
 				case "function" -> functions.add(function(tool, null, "tools[" + i + "]"));
 				case "custom" -> {
 					String name = requiredString(tool, "name", "tools[" + i + "]");
-					functions.add(customFunction(tool, name));
+					functions.add(customFunction(tool, name, "tools[" + i + "]"));
 					context.tools.put(name, new BridgeContext.ToolOrigin(true, null, name));
 				}
 				case "namespace" -> {
 					String namespace = requiredString(tool, "name", "tools[" + i + "]");
 					JsonNode inner = tool.path("tools");
+					if (!inner.isArray()) {
+						throw ApiException.invalid("tools[" + i + "].tools", "Invalid type for 'tools[" + i
+								+ "].tools': expected an array of function tools.");
+					}
 					for (int j = 0; j < inner.size(); j++) {
 						if ("function".equals(inner.get(j).path("type").asString(""))) {
 							functions.add(function(inner.get(j), namespace, "tools[" + i + "].tools[" + j + "]"));
@@ -326,8 +332,9 @@ final class ResponsesRequestTranslator {
 		}
 		ObjectNode function = JSON.createObjectNode().put("type", "function");
 		ObjectNode definition = function.putObject("function").put("name", chatName);
-		if (tool.hasNonNull("description")) {
-			definition.put("description", tool.get("description").asString());
+		String description = stringOrNull(tool, "description", param);
+		if (description != null) {
+			definition.put("description", description);
 		}
 		JsonNode parameters = tool.get("parameters");
 		if (parameters != null && parameters.isObject()) {
@@ -340,8 +347,9 @@ final class ResponsesRequestTranslator {
 	}
 
 	/** A freeform (custom) tool as a function with one string argument, its grammar in the description. */
-	private static ObjectNode customFunction(JsonNode tool, String name) {
-		StringBuilder description = new StringBuilder(tool.path("description").asString(""));
+	private static ObjectNode customFunction(JsonNode tool, String name, String param) {
+		String text = stringOrNull(tool, "description", param);
+		StringBuilder description = new StringBuilder(text == null ? "" : text);
 		JsonNode format = tool.path("format");
 		if ("grammar".equals(format.path("type").asString(""))) {
 			description.append(description.isEmpty() ? "" : "\n\n").append("The input must follow this ")
@@ -412,6 +420,19 @@ final class ResponsesRequestTranslator {
 		JsonNode value = node.get(field);
 		if (value == null || !value.isString()) {
 			throw ApiException.invalid(param + "." + field, "Missing required parameter: '" + param + "." + field + "'.");
+		}
+		return value.asString();
+	}
+
+	/** An optional string field: {@code null} when absent or null, a 400 naming it when it is not a string. */
+	private static @Nullable String stringOrNull(JsonNode node, String field, String param) {
+		JsonNode value = node.get(field);
+		if (value == null || value.isNull()) {
+			return null;
+		}
+		if (!value.isString()) {
+			throw ApiException.invalid(param + "." + field, "Invalid type for '" + param + "." + field
+					+ "': expected a string, but got " + kind(value) + " instead.");
 		}
 		return value.asString();
 	}

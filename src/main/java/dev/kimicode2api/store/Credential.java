@@ -30,8 +30,9 @@ public record Credential(String hash) {
 
 	private static @Nullable String key(HttpHeaders headers) {
 		String key = headers.getFirst(HttpHeaders.AUTHORIZATION);
-		if (key != null && key.regionMatches(true, 0, "Bearer ", 0, 7)) {
-			key = key.substring(7);
+		if (key != null && key.regionMatches(true, 0, "Bearer", 0, 6)
+				&& (key.length() == 6 || Character.isWhitespace(key.charAt(6)))) {
+			key = key.substring(6); // "Bearer " with no token arrives trimmed as "Bearer": no key, not the key "Bearer"
 		}
 		if (key == null || key.isBlank()) {
 			key = headers.getFirst("x-api-key");
