@@ -342,27 +342,28 @@ public class ResponsesBridgeGatewayFilterFactory
 			if (!successful() || !MediaType.APPLICATION_JSON.isCompatibleWith(getHeaders().getContentType())) {
 				return super.writeWith(body);
 			}
-			return DataBufferUtils.join(Flux.from(body)).flatMap(joined -> {
-				byte[] bytes = new byte[joined.readableByteCount()];
-				joined.read(bytes);
-				DataBufferUtils.release(joined);
-				ResponseAssembler assembler = new ResponseAssembler(context);
-				try {
-					JsonNode completion = ResponsesRequestTranslator.JSON.readTree(bytes);
-					if (!completion.isObject()) {
-						return Mono.error(unreadable(bytes.length == 0 ? "an empty body" : "JSON that is not an object"));
+			return DataBufferUtils.join(Flux.from(body)).switchIfEmpty(Mono.error(() -> unreadable("an empty body")))
+				.flatMap(joined -> {
+					byte[] bytes = new byte[joined.readableByteCount()];
+					joined.read(bytes);
+					DataBufferUtils.release(joined);
+					ResponseAssembler assembler = new ResponseAssembler(context);
+					try {
+						JsonNode completion = ResponsesRequestTranslator.JSON.readTree(bytes);
+						if (!completion.isObject()) {
+							return Mono.error(unreadable(bytes.length == 0 ? "an empty body" : "JSON that is not an object"));
+						}
+						assembler.acceptCompletion(completion);
 					}
-					assembler.acceptCompletion(completion);
-				}
-				catch (JacksonException | ClassCastException ex) {
-					return Mono.error(unreadable("a body that is not a chat completion"));
-				}
-				assembler.recordUsage(record);
-				byte[] response = ResponsesRequestTranslator.JSON.writeValueAsBytes(assembler.response());
-				getHeaders().setContentLength(response.length);
-				return save(context, assembler, new String(response, StandardCharsets.UTF_8))
-					.then(super.writeWith(Mono.fromSupplier(() -> bufferFactory().wrap(response))));
-			}).switchIfEmpty(Mono.error(() -> unreadable("an empty body")));
+					catch (JacksonException | ClassCastException ex) {
+						return Mono.error(unreadable("a body that is not a chat completion"));
+					}
+					assembler.recordUsage(record);
+					byte[] response = ResponsesRequestTranslator.JSON.writeValueAsBytes(assembler.response());
+					getHeaders().setContentLength(response.length);
+					return save(context, assembler, new String(response, StandardCharsets.UTF_8))
+						.then(super.writeWith(Mono.fromSupplier(() -> bufferFactory().wrap(response))));
+				});
 		}
 
 		@Override
