@@ -6,6 +6,9 @@
 #     proxy with a keep-alive pool (bench/nginx.conf), the thinnest JVM hop for reference (bench/BareHop.java: Reactor
 #     Netty and Jackson, no Spring), and the gateway, cold (first BENCH_COLD_SECONDS of load) and
 #     warm (after BENCH_WARM_AFTER_SECONDS of load), with the plain model and the thinking (rewritten) model;
+#   - the agent paths, warm: POST /v1/responses bridged onto chat completions (plain and streamed, next to the chat
+#     route's stream), and one request at a time the latency added to the thinking rewrite and to a 40-message,
+#     20-tool agent turn on the thinking model;
 #   - SSE added latency per event, gateway vs direct (bench/StreamLatency.java);
 #   - concurrent open streams through the gateway, with RSS, file descriptors and CPU (bench/StreamHold.java): at
 #     BENCH_STREAMS, then, when the open-files limit cannot hold 2 sockets per stream in the gateway, again at the
@@ -26,6 +29,7 @@
 #                                environment variable (e.g. LOGGING_LEVEL_KIMICODE2API_ACCESS=warn) reaches it as is
 #   BENCH_LAT_STREAMS=16 BENCH_LAT_EVENTS=200 BENCH_LAT_GAP_MS=10   per-event latency test
 #   BENCH_BIG_POSTS=20           3 MB POSTs timed per side (after as many warm-up POSTs)
+#   BENCH_PATH_WARM_SECONDS=15   untimed load on each agent path (/v1/responses, the streams) before its figure
 #   BENCH_BARE=1                 also measure bench/BareHop.java, the thinnest JVM hop, for reference (0: skip)
 #   BENCH_STARTS=3               starts of each extracted start-up variant (median and range are reported)
 #   BENCH_PORT_BASE=18080        gateway on BASE, fake upstream on BASE+1, nginx on BASE+2
@@ -52,6 +56,7 @@ LAT_STREAMS=${BENCH_LAT_STREAMS:-16}
 LAT_EVENTS=${BENCH_LAT_EVENTS:-200}
 LAT_GAP_MS=${BENCH_LAT_GAP_MS:-10}
 BIG_POSTS=${BENCH_BIG_POSTS:-20}
+PATH_WARM=${BENCH_PATH_WARM_SECONDS:-15}
 STARTS=${BENCH_STARTS:-3}
 [ "$STARTS" -ge 1 ] 2>/dev/null || { echo "BENCH_STARTS must be at least 1" >&2; exit 1; }
 BARE=${BENCH_BARE:-1}
@@ -271,6 +276,36 @@ wrk_load "$BENCH/chat.lua" "$GW_URL" $((REST - REST / 2))
 wrk_run gw-plain-warm "$BENCH/chat.lua" "$GW_URL" "$SECS"
 wrk_run gw-thinking-warm "$BENCH/chat-thinking.lua" "$GW_URL" "$SECS"
 
+# ---------------------------------------------------------------- 3d. the agent paths, warm
+# POST /v1/responses bridged onto the same chat completion, plain and streamed (20 upstream events, no gap), next to
+# the chat route's stream; each path gets untimed load first, so the JIT has compiled it too.
+RESP_URL="$GW/v1/responses"
+wrk_load "$BENCH/responses.lua" "$RESP_URL" "$PATH_WARM"
+wrk_run gw-responses-warm "$BENCH/responses.lua" "$RESP_URL" "$SECS"
+wrk_run direct-stream "$BENCH/chat-stream.lua" "$DIRECT" "$SECS"
+wrk_load "$BENCH/chat-stream.lua" "$GW_URL" "$PATH_WARM"
+wrk_run gw-stream-warm "$BENCH/chat-stream.lua" "$GW_URL" "$SECS"
+wrk_load "$BENCH/responses-stream.lua" "$RESP_URL" "$PATH_WARM"
+wrk_run gw-responses-stream-warm "$BENCH/responses-stream.lua" "$RESP_URL" "$SECS"
+# One request at a time (wrk -t1 -c1), direct and through the gateway: the latency a turn adds, for the thinking
+# rewrite and for a 40-message, 20-tool agent turn on the thinking model (reasoning restored, schemas repaired).
+declare -A ONE
+one_at_a_time() { # name, lua script
+	local side url out
+	wrk_load "$BENCH/$2" "$GW_URL" 3
+	for side in direct gateway; do
+		url=$GW_URL
+		[ $side = direct ] && url=$DIRECT
+		out="$TMP/wrk-one-$1-$side.txt"
+		wrk -t1 -c1 -d"${SECS}s" --latency -s "$BENCH/$2" "$url" >"$out" 2>&1 || true
+		ONE[$1,$side]="$(lat_ms 50% "$out") $(lat_ms 99% "$out")"
+		ONE[$1,$side,errors]=$(awk '/Non-2xx or 3xx responses:/ {n += $NF} END {print n + 0}' "$out")
+		log "  one at a time, $1, $side: p50/p99 ${ONE[$1,$side]} ms, errors ${ONE[$1,$side,errors]}"
+	done
+}
+one_at_a_time thinking chat-thinking.lua
+one_at_a_time agent agent-turn.lua
+
 # ---------------------------------------------------------------- 4a. SSE per-event latency
 log "SSE per-event latency: $LAT_STREAMS streams x $LAT_EVENTS events, ${LAT_GAP_MS} ms apart"
 java -Xmx256m "$BENCH/StreamLatency.java" "warmup=$GW_PORT$CHAT" "direct=$FAKE_PORT/coding$CHAT" "gateway=$GW_PORT$CHAT" \
@@ -390,7 +425,7 @@ us() { awk -v a="$1" 'BEGIN { if (a == "" || a < 0) print "?"; else if (a < 1000
 row_rps() { # label, name, nginx name, direct name
 	local n=$2
 	printf '| %s | %s rps (%s errors) | %s | %s | %s | %s |\n' "$1" "$(fmt_int "${RPS[$n]}")" "${ERRS[$n]}" \
-		"$(ms "${P50[$n]}")" "$(ms "${P99[$n]}")" "$(ratio "${RPS[$n]}" "${RPS[$3]}")" "$(ratio "${RPS[$n]}" "${RPS[$4]}")"
+		"$(ms "${P50[$n]}")" "$(ms "${P99[$n]}")" "$(ratio "${RPS[$n]}" "${RPS[$3]:-}")" "$(ratio "${RPS[$n]}" "${RPS[$4]}")"
 }
 row_hold() { # label, name, streams
 	local n=$2 total=$3
@@ -429,6 +464,20 @@ RESULTS="$BENCH/results-latest.md"
 	row_rps "gateway, thinking rewrite, cold (load ${COLD_HALF}–${COLD} s)" gw-thinking-cold nginx-thinking direct-thinking
 	row_rps "gateway, plain model, warm (after ${WARM_AFTER} s of load)" gw-plain-warm nginx-plain direct-plain
 	row_rps "gateway, thinking rewrite, warm (after ~$((WARM_AFTER + SECS)) s of load)" gw-thinking-warm nginx-thinking direct-thinking
+	row_rps "gateway, POST /v1/responses (bridged to chat completions), warm" gw-responses-warm nginx-plain direct-plain
+	row_rps "fake upstream direct, chat stream (20 events)" direct-stream - direct-stream
+	row_rps "gateway, chat stream (20 events), warm" gw-stream-warm - direct-stream
+	row_rps "gateway, POST /v1/responses streamed (the same 20 events translated), warm" gw-responses-stream-warm - direct-stream
+	row_one() { # label, name
+		local d50 d99 g50 g99
+		read -r d50 d99 <<<"${ONE[$2,direct]:-? ?}"
+		read -r g50 g99 <<<"${ONE[$2,gateway]:-? ?}"
+		printf '| %s, one request at a time (wrk -t1 -c1), direct → via gateway | %s errors | %s → %s | %s → %s | – | added: **p50 %s** |\n' \
+			"$1" "$((${ONE[$2,direct,errors]:-0} + ${ONE[$2,gateway,errors]:-0}))" "$(ms "$d50")" "$(ms "$g50")" "$(ms "$d99")" "$(ms "$g99")" \
+			"$(us "$(awk -v g="$g50" -v d="$d50" 'BEGIN { if (g == "?" || d == "?") print -1; else printf "%d", (g - d) * 1000 }')")"
+	}
+	row_one "thinking rewrite (bench/chat-thinking.lua, 230 bytes)" thinking
+	row_one "agent turn on the thinking model (bench/agent-turn.lua: 40 messages, 20 tools, 30 KB; reasoning restored, 2 schemas repaired)" agent
 	printf '| SSE arrival − upstream write, direct (%s streams × %s events, %s ms apart) | %s events, %s streams ok | %s | %s | – | – |\n' \
 		"$LAT_STREAMS" "$LAT_EVENTS" "$LAT_GAP_MS" "${LD_N:-?}" "${LD_OK:-?}" "$(us "${LD_P50:-}")" "$(us "${LD_P99:-}")"
 	printf '| SSE arrival − upstream write, via gateway | %s events, %s streams ok | %s | %s | – | added: **p50 %s, p99 %s** |\n' \
