@@ -28,6 +28,8 @@ public final class ChatRequest {
 
 	private final Map<String, List<Element>> arrays = new HashMap<>();
 
+	private final Map<String, Boolean> mentioned = new HashMap<>(4);
+
 	private ChatRequest(TopLevelJson json) {
 		this.json = json;
 	}
@@ -84,9 +86,13 @@ public final class ChatRequest {
 		}
 	}
 
-	/** A quick look at the raw bytes of a field's value, before deciding to parse it. */
+	/**
+	 * A quick look at the raw bytes of a field's value, before deciding to parse it; each answer is kept, since
+	 * several filters ask the same about a body that can be megabytes.
+	 */
 	public boolean mentions(String field, String marker) {
-		return !fields.containsKey(field) && json.mentions(field, marker.getBytes(StandardCharsets.UTF_8));
+		return !fields.containsKey(field) && mentioned.computeIfAbsent(field + '\0' + marker,
+				key -> json.mentions(field, marker.getBytes(StandardCharsets.UTF_8)));
 	}
 
 	/** The elements of a top-level array field ({@code messages}, {@code tools}); listed once, parsed on demand. */
