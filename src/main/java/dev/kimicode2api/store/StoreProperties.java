@@ -45,7 +45,7 @@ public record StoreProperties(@NotNull @DefaultValue("auto") Type type,
 	 * @param maxSize most bytes kept (keys and values, as Java strings)
 	 */
 	public record Memory(@Positive @DefaultValue("100000") long maxEntries,
-			@NotNull @DefaultValue("256MB") DataSize maxSize) {
+			@NotNull @DefaultValue("64MB") DataSize maxSize) {
 	}
 
 }
