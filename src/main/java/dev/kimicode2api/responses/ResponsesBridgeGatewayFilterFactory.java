@@ -351,7 +351,7 @@ public class ResponsesBridgeGatewayFilterFactory
 					try {
 						JsonNode completion = ResponsesRequestTranslator.JSON.readTree(bytes);
 						if (!completion.isObject()) {
-							return Mono.error(unreadable(bytes.length == 0 ? "an empty body" : "JSON that is not an object"));
+							return Mono.error(unreadable("JSON that is not an object"));
 						}
 						assembler.acceptCompletion(completion);
 					}
