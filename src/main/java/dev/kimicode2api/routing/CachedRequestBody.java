@@ -1,6 +1,5 @@
 package dev.kimicode2api.routing;
 
-import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
@@ -55,11 +54,6 @@ public final class CachedRequestBody {
 		return Mono.error(failure);
 	}
 
-	/** Whether a predicate has already consumed the request's body. */
-	public static boolean isCached(ServerWebExchange exchange) {
-		return exchange.getAttribute(ATTRIBUTE) != null;
-	}
-
 	/**
 	 * The request with {@code body} as its body, from the heap: replayable (a retry after a refused connection sends
 	 * it again) and nothing to release. Its headers are copied only when the length changed.
@@ -85,20 +79,6 @@ public final class CachedRequestBody {
 			@Override
 			public Flux<DataBuffer> getBody() {
 				return Flux.defer(() -> Flux.just(DefaultDataBufferFactory.sharedInstance.wrap(body)));
-			}
-		};
-	}
-
-	/** The request with its body served from the cache (an error if reading it failed). */
-	public static ServerHttpRequest replay(ServerWebExchange exchange) {
-		@Nullable Object cached = exchange.getAttribute(ATTRIBUTE);
-		return new ServerHttpRequestDecorator(exchange.getRequest()) {
-			@Override
-			public Flux<DataBuffer> getBody() {
-				if (cached instanceof Throwable failure) {
-					return Flux.error(failure);
-				}
-				return Flux.defer(() -> Flux.just(DefaultDataBufferFactory.sharedInstance.wrap((byte[]) cached)));
 			}
 		};
 	}

@@ -104,22 +104,6 @@ class ResponsesBridgeRobustnessTest extends GatewayTest {
 	}
 
 	@Test
-	void valuesOfTheWrongTypeAre400sNamingThem() throws Exception {
-		assertBadRequest("{\"model\":\"kimi-for-coding\",\"input\":[{\"role\":\"user\",\"content\":[{\"type\":"
-				+ "\"input_image\",\"image_url\":\"https://example.com/a.png\",\"detail\":{\"x\":1}}]}]}",
-				"input[0].content[0].detail");
-		assertBadRequest("{\"model\":\"kimi-for-coding\",\"input\":\"hi\",\"tools\":[{\"type\":\"function\","
-				+ "\"name\":\"ls\",\"description\":[\"a\"]}]}", "tools[0].description");
-		assertBadRequest("{\"model\":\"kimi-for-coding\",\"input\":\"hi\",\"tools\":[{\"type\":\"custom\","
-				+ "\"name\":\"apply_patch\",\"description\":7}]}", "tools[0].description");
-		assertBadRequest("{\"model\":\"kimi-for-coding\",\"input\":\"hi\",\"tools\":[{\"type\":\"namespace\","
-				+ "\"name\":\"mcp\",\"tools\":{\"a\":1}}]}", "tools[0].tools");
-		assertBadRequest("{\"model\":\"kimi-for-coding\",\"input\":\"hi\",\"previous_response_id\":42}",
-				"previous_response_id");
-		assertThat(upstream.requestCount()).isZero();
-	}
-
-	@Test
 	void getOrDeleteOnTheCollectionIs405AllowingPost() throws Exception {
 		for (String method : List.of("GET", "DELETE")) {
 			HttpResponse<String> response = http.send(request("/v1/responses").method(method,
@@ -190,15 +174,6 @@ class ResponsesBridgeRobustnessTest extends GatewayTest {
 
 	private static List<String> types(List<JsonNode> events) {
 		return events.stream().map(event -> event.get("type").asString()).toList();
-	}
-
-	private void assertBadRequest(String body, String param) throws Exception {
-		HttpResponse<String> response = postJson("/v1/responses", body);
-		assertThat(response.statusCode()).as(response.body()).isEqualTo(400);
-		JsonNode error = JSON.readTree(response.body()).get("error");
-		assertThat(error.get("type").asString()).isEqualTo("invalid_request_error");
-		assertThat(error.get("param").asString()).isEqualTo(param);
-		assertThat(error.get("message").asString()).contains(param);
 	}
 
 }

@@ -309,6 +309,22 @@ class ResponsesBridgeTest extends GatewayTest {
 		assertThat(upstream.requestCount()).isZero();
 	}
 
+	@Test
+	void valuesOfTheWrongTypeAre400sNamingThem() throws Exception {
+		assertBadRequest("{\"model\":\"kimi-for-coding\",\"input\":[{\"role\":\"user\",\"content\":[{\"type\":"
+				+ "\"input_image\",\"image_url\":\"https://example.com/a.png\",\"detail\":{\"x\":1}}]}]}",
+				"input[0].content[0].detail");
+		assertBadRequest("{\"model\":\"kimi-for-coding\",\"input\":\"hi\",\"tools\":[{\"type\":\"function\","
+				+ "\"name\":\"ls\",\"description\":[\"a\"]}]}", "tools[0].description");
+		assertBadRequest("{\"model\":\"kimi-for-coding\",\"input\":\"hi\",\"tools\":[{\"type\":\"custom\","
+				+ "\"name\":\"apply_patch\",\"description\":7}]}", "tools[0].description");
+		assertBadRequest("{\"model\":\"kimi-for-coding\",\"input\":\"hi\",\"tools\":[{\"type\":\"namespace\","
+				+ "\"name\":\"mcp\",\"tools\":{\"a\":1}}]}", "tools[0].tools");
+		assertBadRequest("{\"model\":\"kimi-for-coding\",\"input\":\"hi\",\"previous_response_id\":42}",
+				"previous_response_id");
+		assertThat(upstream.requestCount()).isZero();
+	}
+
 	private void assertBadRequest(String body, String param) throws Exception {
 		HttpResponse<String> response = postJson("/v1/responses", body);
 		assertThat(response.statusCode()).as(response.body()).isEqualTo(400);
