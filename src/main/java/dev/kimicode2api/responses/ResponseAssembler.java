@@ -1,14 +1,19 @@
 package dev.kimicode2api.responses;
 
-import java.util.ArrayList;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
 import org.jspecify.annotations.Nullable;
 import tools.jackson.core.JacksonException;
+import tools.jackson.core.JsonGenerator;
 import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.ObjectReader;
+import tools.jackson.databind.ObjectWriter;
 import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
 
@@ -18,17 +23,38 @@ import dev.kimicode2api.web.RequestRecord;
 import static dev.kimicode2api.responses.ResponsesRequestTranslator.JSON;
 
 /**
- * Builds a Responses {@code response} from a chat completion as it passes, and the Responses stream events that go
- * with each chat chunk: a reasoning item from {@code reasoning_content}, a message item from {@code content}, a
- * function call (or a custom tool call) item per tool call, each opened when its first delta arrives and closed
- * ({@code output_item.done}) when the next one starts or the choice finishes. A plain {@code chat.completion} goes
- * through the same steps as one delta, so both give the same items.
+ * Builds a Responses {@code response} from a chat completion as it passes, and, for a stream, writes the Responses
+ * events that go with each chat chunk: a reasoning item from {@code reasoning_content}, a message item from
+ * {@code content}, a function call (or a custom tool call) item per tool call, each opened when its first delta
+ * arrives and closed ({@code output_item.done}) when the next one starts or the choice finishes. A plain
+ * {@code chat.completion} goes through the same steps as one delta, so both give the same items. Chunks are bound to
+ * the few fields read here and events are generated straight into bytes: no tree per event, on either side.
  */
 final class ResponseAssembler {
 
-	/** One Responses stream event: its type and its JSON (without the sequence number). */
-	record Event(String type, ObjectNode data) {
+	/** A {@code chat.completion} or a {@code chat.completion.chunk}: only the fields the translation reads. */
+	record Completion(@Nullable List<Choice> choices, @Nullable JsonNode usage, @Nullable JsonNode error) {
 	}
+
+	record Choice(@Nullable Integer index, @Nullable Delta delta, @Nullable Delta message,
+			@JsonProperty("finish_reason") @Nullable String finishReason) {
+	}
+
+	/** A chunk's {@code delta}, or a completion's {@code message}. */
+	record Delta(@Nullable JsonNode content, @JsonProperty("reasoning_content") @Nullable String reasoningContent,
+			@JsonProperty("tool_calls") @Nullable List<ToolCallDelta> toolCalls) {
+	}
+
+	record ToolCallDelta(@Nullable Integer index, @Nullable String id, @Nullable FunctionDelta function) {
+	}
+
+	record FunctionDelta(@Nullable String name, @Nullable String arguments) {
+	}
+
+	private static final ObjectReader COMPLETION = JSON.readerFor(Completion.class);
+
+	/** Events follow each other in one buffer, each framed by its own SSE lines: no separator between values. */
+	private static final ObjectWriter EVENTS = JSON.writer().withRootValueSeparator((String) null);
 
 	private enum Kind {
 
@@ -61,9 +87,10 @@ final class ResponseAssembler {
 
 	private final BridgeContext context;
 
-	private final ArrayNode output = JSON.createArrayNode();
+	/** Whether events are written (a stream); a plain response only needs the items. */
+	private final boolean streaming;
 
-	private final List<Event> events = new ArrayList<>();
+	private final ArrayNode output = JSON.createArrayNode();
 
 	private final StringBuilder reasoning = new StringBuilder();
 
@@ -85,71 +112,104 @@ final class ResponseAssembler {
 
 	private int items;
 
-	ResponseAssembler(BridgeContext context) {
+	private int sequence;
+
+	private byte @Nullable [] response;
+
+	/** The events written since the last {@link #drain()}. */
+	private @Nullable ByteArrayOutputStream events;
+
+	private @Nullable JsonGenerator json;
+
+	ResponseAssembler(BridgeContext context, boolean streaming) {
 		this.context = context;
+		this.streaming = streaming;
+	}
+
+	/** Reads a chat completion or chunk (its JSON bytes); the fields not read here are skipped, not built. */
+	static @Nullable Completion read(byte[] json) {
+		return COMPLETION.readValue(json);
 	}
 
 	/** {@code response.created} and {@code response.in_progress}. */
-	List<Event> start() {
-		ObjectNode response = response("in_progress");
-		emit("response.created", JSON.createObjectNode().set("response", response));
-		emit("response.in_progress", JSON.createObjectNode().set("response", response));
-		return drain();
+	void start() {
+		for (String type : List.of("response.created", "response.in_progress")) {
+			begin(type).writeName("response");
+			writeResponse(json, "in_progress", null);
+			end();
+		}
 	}
 
 	/** The events one {@code chat.completion.chunk} makes. */
-	List<Event> acceptChunk(JsonNode chunk) {
-		if (chunk.hasNonNull("usage")) {
-			usage = chunk.get("usage");
+	void acceptChunk(Completion chunk) {
+		if (chunk.usage() != null && !chunk.usage().isNull()) {
+			usage = chunk.usage();
 		}
-		for (JsonNode choice : chunk.path("choices")) {
-			if (choice.path("index").asInt(0) != 0) {
+		if (chunk.choices() == null) {
+			return;
+		}
+		for (Choice choice : chunk.choices()) {
+			if (choice.index() != null && choice.index() != 0) {
 				continue; // one output per response: the first choice
 			}
-			delta(choice.path("delta"));
-			if (choice.hasNonNull("finish_reason")) {
-				finishReason = choice.get("finish_reason").asString();
+			if (choice.delta() != null) {
+				delta(choice.delta(), false);
+			}
+			if (choice.finishReason() != null) {
+				finishReason = choice.finishReason();
 				close();
 			}
 		}
-		return drain();
 	}
 
-	/** A whole {@code chat.completion}, as one delta. */
-	void acceptCompletion(JsonNode completion) {
-		usage = completion.get("usage");
-		for (JsonNode choice : completion.path("choices")) {
-			if (choice.path("index").asInt(0) != 0) {
+	/** A whole {@code chat.completion}, as one delta; {@code false} if it has no message to translate. */
+	boolean acceptCompletion(Completion completion) {
+		usage = completion.usage();
+		if (completion.choices() == null) {
+			return true;
+		}
+		for (Choice choice : completion.choices()) {
+			if (choice.index() != null && choice.index() != 0) {
 				continue;
 			}
-			ObjectNode delta = (ObjectNode) choice.path("message"); // the parsed answer is this assembler's own
-			JsonNode toolCalls = delta.path("tool_calls");
-			for (int i = 0; i < toolCalls.size(); i++) {
-				((ObjectNode) toolCalls.get(i)).put("index", i);
+			if (choice.message() == null) {
+				return false;
 			}
-			delta(delta);
-			finishReason = choice.path("finish_reason").asString("stop");
+			delta(choice.message(), true);
+			finishReason = choice.finishReason() != null ? choice.finishReason() : "stop";
 			close();
 		}
-		events.clear();
+		return true;
 	}
 
 	/** The closing events: open items done, then {@code response.completed} (or {@code .incomplete}). */
-	List<Event> finish() {
+	void finish() {
 		close();
 		String status = status();
-		ObjectNode data = JSON.createObjectNode().set("response", response(status));
-		emit(status.equals("completed") ? "response.completed" : "response.incomplete", data);
-		return drain();
+		JsonGenerator event = begin(status.equals("completed") ? "response.completed" : "response.incomplete");
+		event.writeName("response");
+		event.writeRawValue(new String(response(), StandardCharsets.UTF_8));
+		end();
 	}
 
 	/** After an upstream failure mid-stream: open items done, then {@code response.failed}. */
-	List<Event> fail(String message) {
+	void fail(String message) {
 		close();
-		ObjectNode response = response("failed");
-		response.putObject("error").put("code", "server_error").put("message", message);
-		emit("response.failed", JSON.createObjectNode().set("response", response));
-		return drain();
+		begin("response.failed").writeName("response");
+		writeResponse(json, "failed", message);
+		end();
+	}
+
+	/** The events written since the last call, as SSE bytes. */
+	byte[] drain() {
+		if (json == null) {
+			return new byte[0];
+		}
+		json.close();
+		byte[] bytes = events.toByteArray();
+		json = null;
+		events = null;
+		return bytes;
 	}
 
 	/** Whether the upstream said how the choice ended (a stream that stops before that was cut off). */
@@ -157,9 +217,16 @@ final class ResponseAssembler {
 		return finishReason != null;
 	}
 
-	/** The final response object. */
-	ObjectNode response() {
-		return response(status());
+	/** The final response object's JSON (written once: the stream's last event and the store share it). */
+	byte[] response() {
+		if (response == null) {
+			ByteArrayOutputStream out = new ByteArrayOutputStream(2048);
+			try (JsonGenerator generator = JSON.createGenerator(out)) {
+				writeResponse(generator, status(), null);
+			}
+			response = out.toByteArray();
+		}
+		return response;
 	}
 
 	/** The turn as a chat assistant message, for the stored conversation. */
@@ -185,49 +252,79 @@ final class ResponseAssembler {
 		return "length".equals(finishReason) || "content_filter".equals(finishReason) ? "incomplete" : "completed";
 	}
 
-	private void delta(JsonNode delta) {
-		String reasoningPiece = delta.path("reasoning_content").asString("");
-		if (!reasoningPiece.isEmpty()) {
+	private void delta(Delta delta, boolean whole) {
+		String reasoningPiece = delta.reasoningContent();
+		if (reasoningPiece != null && !reasoningPiece.isEmpty()) {
 			if (open != Kind.REASONING) {
 				close();
 				openItem(Kind.REASONING, "rs_");
-				emit("response.output_item.added", item(JSON.createObjectNode()
-					.put("id", openItemId).put("type", "reasoning").set("summary", JSON.createArrayNode())));
-				emit("response.reasoning_summary_part.added", ids().put("summary_index", 0)
-					.set("part", summaryPart("")));
+				if (streaming) {
+					item(begin("response.output_item.added"), JSON.createObjectNode().put("id", openItemId)
+						.put("type", "reasoning").set("summary", JSON.createArrayNode()));
+					end();
+					JsonGenerator event = ids(begin("response.reasoning_summary_part.added"));
+					event.writeNumberProperty("summary_index", 0);
+					event.writeName("part");
+					summaryPart(event, "");
+					end();
+				}
 			}
 			reasoning.append(reasoningPiece);
-			emit("response.reasoning_summary_text.delta", ids().put("summary_index", 0).put("delta", reasoningPiece));
+			if (streaming) {
+				JsonGenerator event = ids(begin("response.reasoning_summary_text.delta"));
+				event.writeNumberProperty("summary_index", 0);
+				event.writeStringProperty("delta", reasoningPiece);
+				end();
+			}
 		}
-		String contentPiece = delta.path("content").isString() ? delta.path("content").asString() : "";
+		String contentPiece = delta.content() != null && delta.content().isString() ? delta.content().asString() : "";
 		if (!contentPiece.isEmpty()) {
 			if (open != Kind.MESSAGE) {
 				close();
 				openItem(Kind.MESSAGE, "msg_");
-				emit("response.output_item.added", item(JSON.createObjectNode().put("id", openItemId)
-					.put("type", "message").put("status", "in_progress").put("role", "assistant")
-					.set("content", JSON.createArrayNode())));
-				emit("response.content_part.added", ids().put("content_index", 0).set("part", textPart("")));
+				if (streaming) {
+					item(begin("response.output_item.added"), JSON.createObjectNode().put("id", openItemId)
+						.put("type", "message").put("status", "in_progress").put("role", "assistant")
+						.set("content", JSON.createArrayNode()));
+					end();
+					JsonGenerator event = ids(begin("response.content_part.added"));
+					event.writeNumberProperty("content_index", 0);
+					event.writeName("part");
+					textPart(event, "");
+					end();
+				}
 			}
 			text.append(contentPiece);
-			emit("response.output_text.delta", ids().put("content_index", 0).put("delta", contentPiece)
-				.set("logprobs", JSON.createArrayNode()));
+			if (streaming) {
+				JsonGenerator event = ids(begin("response.output_text.delta"));
+				event.writeNumberProperty("content_index", 0);
+				event.writeStringProperty("delta", contentPiece);
+				emptyArray(event, "logprobs");
+				end();
+			}
 		}
-		for (JsonNode fragment : delta.path("tool_calls")) {
-			toolCallFragment(fragment);
+		List<ToolCallDelta> toolCalls = delta.toolCalls();
+		if (toolCalls != null) {
+			for (int i = 0; i < toolCalls.size(); i++) {
+				ToolCallDelta fragment = toolCalls.get(i);
+				// a whole message's calls are numbered by position; a chunk's carry their index
+				int index = whole ? i : fragment.index() != null ? fragment.index() : calls.size();
+				toolCallFragment(fragment, index);
+			}
 		}
 	}
 
-	private void toolCallFragment(JsonNode fragment) {
-		int index = fragment.path("index").asInt(calls.size());
+	private void toolCallFragment(ToolCallDelta fragment, int index) {
 		Call call = calls.get(index);
+		FunctionDelta function = fragment.function();
 		if (call == null) {
 			close();
-			String name = fragment.path("function").path("name").asString("");
+			String name = function != null && function.name() != null ? function.name() : "";
 			BridgeContext.ToolOrigin origin = context.tools.get(name);
 			openItem(Kind.CALL, origin != null && origin.custom() ? "ctc_" : "fc_");
 			call = new Call(openIndex, openItemId);
-			call.callId = fragment.path("id").asString("call_" + context.responseId.substring(5) + "_" + index);
+			call.callId = fragment.id() != null ? fragment.id()
+					: "call_" + context.responseId.substring(5) + "_" + index;
 			call.name = name;
 			call.origin = origin;
 			if (call.origin != null && call.origin.custom()) {
@@ -235,22 +332,27 @@ final class ResponseAssembler {
 			}
 			calls.put(index, call);
 			openCall = call;
-			emit("response.output_item.added", item(callItem(call, "in_progress")));
+			if (streaming) {
+				item(begin("response.output_item.added"), callItem(call, "in_progress"));
+				end();
+			}
 		}
 		else if (call != openCall) {
 			return; // a fragment for a call already closed: nothing sound to do with it
 		}
-		String piece = fragment.path("function").path("arguments").asString("");
+		String piece = function != null && function.arguments() != null ? function.arguments() : "";
 		if (!piece.isEmpty()) {
 			call.arguments.append(piece);
 			if (call.customInput != null) {
 				String input = call.customInput.accept(piece);
-				if (!input.isEmpty()) {
-					emit("response.custom_tool_call_input.delta", ids().put("delta", input));
+				if (!input.isEmpty() && streaming) {
+					ids(begin("response.custom_tool_call_input.delta")).writeStringProperty("delta", input);
+					end();
 				}
 			}
-			else {
-				emit("response.function_call_arguments.delta", ids().put("delta", piece));
+			else if (streaming) {
+				ids(begin("response.function_call_arguments.delta")).writeStringProperty("delta", piece);
+				end();
 			}
 		}
 	}
@@ -269,10 +371,19 @@ final class ResponseAssembler {
 		switch (open) {
 			case REASONING -> {
 				String all = reasoning.toString();
-				emit("response.reasoning_summary_text.done", ids().put("summary_index", 0).put("text", all));
-				emit("response.reasoning_summary_part.done", ids().put("summary_index", 0).set("part", summaryPart(all)));
+				if (streaming) {
+					JsonGenerator event = ids(begin("response.reasoning_summary_text.done"));
+					event.writeNumberProperty("summary_index", 0);
+					event.writeStringProperty("text", all);
+					end();
+					event = ids(begin("response.reasoning_summary_part.done"));
+					event.writeNumberProperty("summary_index", 0);
+					event.writeName("part");
+					summaryPart(event, all);
+					end();
+				}
 				ObjectNode item = JSON.createObjectNode().put("id", openItemId).put("type", "reasoning");
-				item.putArray("summary").add(summaryPart(all));
+				item.putArray("summary").addObject().put("type", "summary_text").put("text", all);
 				item.putArray("content").addObject().put("type", "reasoning_text").put("text", all);
 				ReasoningSeal seal = context.sealOutput ? context.seal() : null;
 				if (seal != null) {
@@ -282,23 +393,40 @@ final class ResponseAssembler {
 			}
 			case MESSAGE -> {
 				String all = text.toString();
-				emit("response.output_text.done", ids().put("content_index", 0).put("text", all)
-					.set("logprobs", JSON.createArrayNode()));
-				emit("response.content_part.done", ids().put("content_index", 0).set("part", textPart(all)));
+				if (streaming) {
+					JsonGenerator event = ids(begin("response.output_text.done"));
+					event.writeNumberProperty("content_index", 0);
+					event.writeStringProperty("text", all);
+					emptyArray(event, "logprobs");
+					end();
+					event = ids(begin("response.content_part.done"));
+					event.writeNumberProperty("content_index", 0);
+					event.writeName("part");
+					textPart(event, all);
+					end();
+				}
 				ObjectNode item = JSON.createObjectNode().put("id", openItemId).put("type", "message")
 					.put("status", "completed").put("role", "assistant");
-				item.putArray("content").add(textPart(all));
+				ObjectNode part = item.putArray("content").addObject().put("type", "output_text").put("text", all);
+				part.putArray("annotations");
+				part.putArray("logprobs");
 				done(item);
 			}
 			case CALL -> {
 				Call call = openCall;
 				ObjectNode item = callItem(call, "completed");
-				if (call.customInput != null) {
-					emit("response.custom_tool_call_input.done", ids().put("input", item.path("input").asString("")));
-				}
-				else {
-					emit("response.function_call_arguments.done", ids().put("name", item.path("name").asString(""))
-						.put("arguments", call.arguments.toString()));
+				if (streaming) {
+					JsonGenerator event;
+					if (call.customInput != null) {
+						event = ids(begin("response.custom_tool_call_input.done"));
+						event.writeStringProperty("input", item.path("input").asString(""));
+					}
+					else {
+						event = ids(begin("response.function_call_arguments.done"));
+						event.writeStringProperty("name", item.path("name").asString(""));
+						event.writeStringProperty("arguments", call.arguments.toString());
+					}
+					end();
 				}
 				done(item);
 				openCall = null;
@@ -309,7 +437,10 @@ final class ResponseAssembler {
 
 	private void done(ObjectNode item) {
 		output.add(item);
-		emit("response.output_item.done", item(item));
+		if (streaming) {
+			item(begin("response.output_item.done"), item);
+			end();
+		}
 	}
 
 	private ObjectNode callItem(Call call, String status) {
@@ -344,73 +475,127 @@ final class ResponseAssembler {
 		return arguments;
 	}
 
-	private ObjectNode item(ObjectNode item) {
-		return JSON.createObjectNode().put("output_index", openIndex).set("item", item);
+	/**
+	 * Opens the next event in the batch: its SSE {@code event:} line, then its JSON's type and sequence number; the
+	 * caller writes the rest of its fields and calls {@link #end()}.
+	 */
+	private JsonGenerator begin(String type) {
+		if (json == null) {
+			events = new ByteArrayOutputStream(1024);
+			json = EVENTS.createGenerator(events);
+		}
+		json.writeRaw("event: ");
+		json.writeRaw(type);
+		json.writeRaw("\ndata: ");
+		json.writeStartObject();
+		json.writeStringProperty("type", type);
+		json.writeNumberProperty("sequence_number", sequence++);
+		return json;
 	}
 
-	private ObjectNode ids() {
-		return JSON.createObjectNode().put("item_id", openItemId).put("output_index", openIndex);
+	private void end() {
+		json.writeEndObject();
+		json.writeRaw("\n\n");
 	}
 
-	private static ObjectNode summaryPart(String text) {
-		return JSON.createObjectNode().put("type", "summary_text").put("text", text);
+	private void item(JsonGenerator event, ObjectNode item) {
+		event.writeNumberProperty("output_index", openIndex);
+		event.writeName("item");
+		event.writeTree(item);
 	}
 
-	private static ObjectNode textPart(String text) {
-		ObjectNode part = JSON.createObjectNode().put("type", "output_text").put("text", text);
-		part.putArray("annotations");
-		part.putArray("logprobs");
-		return part;
+	private JsonGenerator ids(JsonGenerator event) {
+		event.writeStringProperty("item_id", openItemId);
+		event.writeNumberProperty("output_index", openIndex);
+		return event;
 	}
 
-	private void emit(String type, ObjectNode data) {
-		events.add(new Event(type, data));
+	private static void summaryPart(JsonGenerator json, String text) {
+		json.writeStartObject();
+		json.writeStringProperty("type", "summary_text");
+		json.writeStringProperty("text", text);
+		json.writeEndObject();
 	}
 
-	private List<Event> drain() {
-		List<Event> drained = new ArrayList<>(events);
-		events.clear();
-		return drained;
+	private static void textPart(JsonGenerator json, String text) {
+		json.writeStartObject();
+		json.writeStringProperty("type", "output_text");
+		json.writeStringProperty("text", text);
+		emptyArray(json, "annotations");
+		emptyArray(json, "logprobs");
+		json.writeEndObject();
+	}
+
+	private static void emptyArray(JsonGenerator json, String name) {
+		json.writeName(name);
+		json.writeStartArray();
+		json.writeEndArray();
 	}
 
 	/** The response object, every field an OpenAI client reads present (null where unknown). */
-	private ObjectNode response(String status) {
-		ObjectNode response = JSON.createObjectNode();
-		response.put("id", context.responseId);
-		response.put("object", "response");
-		response.put("created_at", context.createdAt);
-		response.put("status", status);
-		response.put("background", false);
-		response.putNull("error");
-		if (status.equals("incomplete")) {
-			response.putObject("incomplete_details")
-				.put("reason", "length".equals(finishReason) ? "max_output_tokens" : "content_filter");
+	private void writeResponse(JsonGenerator json, String status, @Nullable String error) {
+		json.writeStartObject();
+		json.writeStringProperty("id", context.responseId);
+		json.writeStringProperty("object", "response");
+		json.writeNumberProperty("created_at", context.createdAt);
+		json.writeStringProperty("status", status);
+		json.writeBooleanProperty("background", false);
+		if (error != null) {
+			json.writeObjectPropertyStart("error");
+			json.writeStringProperty("code", "server_error");
+			json.writeStringProperty("message", error);
+			json.writeEndObject();
 		}
 		else {
-			response.putNull("incomplete_details");
+			json.writeNullProperty("error");
 		}
-		response.set("instructions", context.echo.get("instructions"));
-		response.set("max_output_tokens", context.echo.get("max_output_tokens"));
-		response.putNull("max_tool_calls");
-		response.put("model", context.model);
-		// the items are whole once done: the response shares them rather than copying
-		response.set("output", status.equals("in_progress") ? JSON.createArrayNode() : output);
-		response.set("parallel_tool_calls", context.echo.get("parallel_tool_calls"));
-		response.set("previous_response_id", context.echo.get("previous_response_id"));
-		response.set("reasoning", context.echo.get("reasoning"));
-		response.put("service_tier", "default");
-		response.put("store", context.store);
-		response.set("temperature", context.echo.get("temperature"));
-		response.set("text", context.echo.get("text"));
-		response.set("tool_choice", context.echo.get("tool_choice"));
-		response.set("tools", context.echo.get("tools"));
-		response.put("top_logprobs", 0);
-		response.set("top_p", context.echo.get("top_p"));
-		response.put("truncation", "disabled");
-		response.set("usage", status.equals("in_progress") ? JSON.nullNode() : usage());
-		response.set("user", context.echo.get("user"));
-		response.set("metadata", context.echo.get("metadata"));
-		return response;
+		if (status.equals("incomplete")) {
+			json.writeObjectPropertyStart("incomplete_details");
+			json.writeStringProperty("reason", "length".equals(finishReason) ? "max_output_tokens" : "content_filter");
+			json.writeEndObject();
+		}
+		else {
+			json.writeNullProperty("incomplete_details");
+		}
+		echo(json, "instructions");
+		echo(json, "max_output_tokens");
+		json.writeNullProperty("max_tool_calls");
+		json.writeStringProperty("model", context.model);
+		json.writeName("output");
+		if (status.equals("in_progress")) {
+			json.writeStartArray();
+			json.writeEndArray();
+		}
+		else {
+			json.writeTree(output);
+		}
+		echo(json, "parallel_tool_calls");
+		echo(json, "previous_response_id");
+		echo(json, "reasoning");
+		json.writeStringProperty("service_tier", "default");
+		json.writeBooleanProperty("store", context.store);
+		echo(json, "temperature");
+		echo(json, "text");
+		echo(json, "tool_choice");
+		echo(json, "tools");
+		json.writeNumberProperty("top_logprobs", 0);
+		echo(json, "top_p");
+		json.writeStringProperty("truncation", "disabled");
+		json.writeName("usage");
+		if (status.equals("in_progress")) {
+			json.writeNull();
+		}
+		else {
+			writeUsage(json);
+		}
+		echo(json, "user");
+		echo(json, "metadata");
+		json.writeEndObject();
+	}
+
+	private void echo(JsonGenerator json, String field) {
+		json.writeName(field);
+		json.writeTree(context.echo.get(field));
 	}
 
 	/** Hands the upstream's token counts, once reported, to the request's metrics and access line. */
@@ -423,23 +608,27 @@ final class ResponseAssembler {
 	}
 
 	/** Chat usage in Responses terms, with the reasoning tokens where the upstream reports them. */
-	private JsonNode usage() {
+	private void writeUsage(JsonGenerator json) {
 		if (usage == null || !usage.isObject()) {
-			return JSON.nullNode();
+			json.writeNull();
+			return;
 		}
 		long input = usage.path("prompt_tokens").asLong(0);
 		long outputTokens = usage.path("completion_tokens").asLong(0);
-		ObjectNode mapped = JSON.createObjectNode();
-		mapped.put("input_tokens", input);
-		mapped.putObject("input_tokens_details")
-			.put("cached_tokens", usage.path("prompt_tokens_details").path("cached_tokens")
-				.asLong(usage.path("cached_tokens").asLong(0)))
-			.put("cache_write_tokens", 0);
-		mapped.put("output_tokens", outputTokens);
-		mapped.putObject("output_tokens_details").put("reasoning_tokens",
+		json.writeStartObject();
+		json.writeNumberProperty("input_tokens", input);
+		json.writeObjectPropertyStart("input_tokens_details");
+		json.writeNumberProperty("cached_tokens", usage.path("prompt_tokens_details").path("cached_tokens")
+			.asLong(usage.path("cached_tokens").asLong(0)));
+		json.writeNumberProperty("cache_write_tokens", 0);
+		json.writeEndObject();
+		json.writeNumberProperty("output_tokens", outputTokens);
+		json.writeObjectPropertyStart("output_tokens_details");
+		json.writeNumberProperty("reasoning_tokens",
 				usage.path("completion_tokens_details").path("reasoning_tokens").asLong(0));
-		mapped.put("total_tokens", usage.path("total_tokens").asLong(input + outputTokens));
-		return mapped;
+		json.writeEndObject();
+		json.writeNumberProperty("total_tokens", usage.path("total_tokens").asLong(input + outputTokens));
+		json.writeEndObject();
 	}
 
 	/** A fresh response id: {@code resp_} and 32 hex digits. */

@@ -1,6 +1,6 @@
 package dev.kimicode2api.responses;
 
-import java.io.ByteArrayOutputStream;
+import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
@@ -307,16 +307,25 @@ public class ResponsesBridgeGatewayFilterFactory
 	 * Stores the finished response (its JSON as sent to the client) and its conversation, unless the client said
 	 * {@code store: false}.
 	 */
-	private Mono<Void> save(BridgeContext context, ResponseAssembler assembler, String responseJson) {
+	private Mono<Void> save(BridgeContext context, ResponseAssembler assembler) {
 		if (!context.store || context.owner == null) {
 			return Mono.empty();
 		}
-		ArrayNode conversation = ResponsesRequestTranslator.JSON.createArrayNode();
-		conversation.addAll(context.conversation);
-		conversation.add(assembler.assistantMessage());
-		String record = "{\"response\":" + responseJson + ",\"conversation\":"
-				+ ResponsesRequestTranslator.JSON.writeValueAsString(conversation) + "}";
-		return store.put(context.owner, KIND, Map.of(context.responseId, record), storeProperties.responseTtl());
+		StringWriter record = new StringWriter(4096);
+		try (JsonGenerator json = ResponsesRequestTranslator.JSON.createGenerator(record)) {
+			json.writeStartObject();
+			json.writeName("response");
+			json.writeRawValue(new String(assembler.response(), StandardCharsets.UTF_8));
+			json.writeArrayPropertyStart("conversation");
+			for (JsonNode message : context.conversation) {
+				json.writeTree(message);
+			}
+			json.writeTree(assembler.assistantMessage());
+			json.writeEndArray();
+			json.writeEndObject();
+		}
+		return store.put(context.owner, KIND, Map.of(context.responseId, record.toString()),
+				storeProperties.responseTtl());
 	}
 
 	/** The chat completion (plain or streamed) the upstream sends, as the Responses form the client asked for. */
@@ -347,21 +356,20 @@ public class ResponsesBridgeGatewayFilterFactory
 					byte[] bytes = new byte[joined.readableByteCount()];
 					joined.read(bytes);
 					DataBufferUtils.release(joined);
-					ResponseAssembler assembler = new ResponseAssembler(context);
+					ResponseAssembler assembler = new ResponseAssembler(context, false);
 					try {
-						JsonNode completion = ResponsesRequestTranslator.JSON.readTree(bytes);
-						if (!completion.isObject()) {
-							return Mono.error(unreadable("JSON that is not an object"));
+						ResponseAssembler.Completion completion = ResponseAssembler.read(bytes);
+						if (completion == null || !assembler.acceptCompletion(completion)) {
+							return Mono.error(unreadable("a body that is not a chat completion"));
 						}
-						assembler.acceptCompletion(completion);
 					}
-					catch (JacksonException | ClassCastException ex) {
+					catch (JacksonException ex) {
 						return Mono.error(unreadable("a body that is not a chat completion"));
 					}
 					assembler.recordUsage(record);
-					byte[] response = ResponsesRequestTranslator.JSON.writeValueAsBytes(assembler.response());
+					byte[] response = assembler.response();
 					getHeaders().setContentLength(response.length);
-					return save(context, assembler, new String(response, StandardCharsets.UTF_8))
+					return save(context, assembler)
 						.then(super.writeWith(Mono.fromSupplier(() -> bufferFactory().wrap(response))));
 				});
 		}
@@ -372,7 +380,7 @@ public class ResponsesBridgeGatewayFilterFactory
 				return super.writeAndFlushWith(body);
 			}
 			getHeaders().remove(HttpHeaders.CONTENT_LENGTH);
-			ResponseAssembler assembler = new ResponseAssembler(context);
+			ResponseAssembler assembler = new ResponseAssembler(context, true);
 			SseStream stream = new SseStream(assembler, record);
 			Flux<Publisher<DataBuffer>> translated = Flux.from(body)
 				.concatMap(events -> Flux.from(events).map(stream::accept).filter(bytes -> bytes.length > 0))
@@ -388,11 +396,10 @@ public class ResponsesBridgeGatewayFilterFactory
 									? "an upstream event could not be translated (" + error.getClass().getSimpleName() + ")"
 									: "the upstream connection was closed (" + error.getClass().getSimpleName() + ")";
 					log.warn("Upstream stream of {} ended by the gateway: {}", context.responseId, message);
-					return Mono.just(stream.fail("Upstream stream interrupted: " + message));
+					return Mono.just(stream.failed("Upstream stream interrupted: " + message));
 				})
 				.map(bytes -> Mono.fromSupplier(() -> bufferFactory().wrap(bytes)));
-			StoreWrite saved = new StoreWrite(() -> save(context, assembler,
-					ResponsesRequestTranslator.JSON.writeValueAsString(assembler.response())));
+			StoreWrite saved = new StoreWrite(() -> save(context, assembler));
 			return super.writeAndFlushWith(Flux.concat(Mono.just(stream.start()).map(bytes -> Mono
 				.fromSupplier(() -> bufferFactory().wrap(bytes))), translated)
 				.concatWith(Mono.defer(() -> stream.completed() ? saved.start() : Mono.empty()).then(Mono.empty()))
@@ -417,19 +424,11 @@ public class ResponsesBridgeGatewayFilterFactory
 
 		private static final byte[] NOTHING = new byte[0];
 
-		private static final byte[] EVENT = "event: ".getBytes(StandardCharsets.US_ASCII);
-
-		private static final byte[] DATA = "\ndata: ".getBytes(StandardCharsets.US_ASCII);
-
-		private static final byte[] END = "\n\n".getBytes(StandardCharsets.US_ASCII);
-
 		private final ResponseAssembler assembler;
 
 		private final RequestRecord record;
 
 		private final SseEvents events = new SseEvents();
-
-		private int sequence;
 
 		private boolean ended;
 
@@ -441,82 +440,91 @@ public class ResponsesBridgeGatewayFilterFactory
 		}
 
 		byte[] start() {
-			ByteArrayOutputStream out = new ByteArrayOutputStream(1024);
-			write(assembler.start(), out);
-			return out.toByteArray();
+			assembler.start();
+			return assembler.drain();
 		}
 
 		/** One upstream buffer (released here): the Responses events its complete chat events make. */
 		byte[] accept(DataBuffer buffer) {
-			ByteArrayOutputStream out = null;
 			for (byte[] event : events.accept(buffer)) {
-				String data = ended ? null : SseEvents.data(event);
+				byte[] data = ended ? null : SseEvents.dataBytes(event);
 				if (data != null) {
-					out = out == null ? new ByteArrayOutputStream(512) : out;
-					translate(data, out);
+					translate(data);
 				}
 			}
-			return out == null ? NOTHING : out.toByteArray();
+			return assembler.drain();
 		}
 
 		/** The Responses events of one upstream event's data. */
-		private void translate(String data, ByteArrayOutputStream out) {
-			if (data.strip().equals("[DONE]")) {
-				done(out);
+		private void translate(byte[] data) {
+			int first = 0;
+			while (first < data.length && Character.isWhitespace(data[first])) {
+				first++;
+			}
+			if (first == data.length || data[first] != '{') {
+				if (new String(data, StandardCharsets.UTF_8).strip().equals("[DONE]")) {
+					done();
+				}
 				return;
 			}
-			if (!data.startsWith("{")) {
-				return;
-			}
-			JsonNode chunk;
+			ResponseAssembler.Completion chunk;
 			try {
-				chunk = ResponsesRequestTranslator.JSON.readTree(data);
+				chunk = ResponseAssembler.read(data);
 			}
 			catch (JacksonException ignored) {
 				return; // not a chunk: nothing to translate
 			}
-			if (chunk.hasNonNull("error")) { // how OpenAI-compatible servers report a failure mid-stream
-				JsonNode error = chunk.get("error");
-				out.writeBytes(fail("Upstream error: "
-						+ (error.isString() ? error.asString() : error.path("message").asString("unknown"))));
+			if (chunk == null) {
 				return;
 			}
-			write(assembler.acceptChunk(chunk), out);
+			if (chunk.error() != null && !chunk.error().isNull()) { // how OpenAI-compatible servers report a failure
+				JsonNode error = chunk.error();
+				fail("Upstream error: "
+						+ (error.isString() ? error.asString() : error.path("message").asString("unknown")));
+				return;
+			}
+			assembler.acceptChunk(chunk);
 		}
 
 		/** The end of the upstream stream: a last event without its blank line, then completed or failed. */
 		byte[] end() {
-			ByteArrayOutputStream out = new ByteArrayOutputStream(2048);
-			String rest = ended ? null : SseEvents.data(events.rest());
+			byte[] rest = ended ? null : SseEvents.dataBytes(events.rest());
 			if (rest != null) {
-				translate(rest, out);
+				translate(rest);
 			}
-			done(out);
-			return out.toByteArray();
+			done();
+			return assembler.drain();
 		}
 
 		/** Completed if the upstream said how it finished ({@code finish_reason}), else failed; once. */
-		private void done(ByteArrayOutputStream out) {
+		private void done() {
 			if (ended) {
 				return;
 			}
 			if (!assembler.finished()) {
-				out.writeBytes(fail("Upstream stream ended before the response was complete"));
+				fail("Upstream stream ended before the response was complete");
 				return;
 			}
-			finish(out);
+			ended = true;
+			completed = true;
+			assembler.recordUsage(record); // before response.completed passes the usage metrics (a client may leave then)
+			assembler.finish();
 		}
 
 		/** {@code response.failed}, unless the stream has already ended (one terminal event, never two). */
-		byte[] fail(String message) {
+		private void fail(String message) {
 			if (ended) {
-				return NOTHING;
+				return;
 			}
 			ended = true;
 			assembler.recordUsage(record);
-			ByteArrayOutputStream out = new ByteArrayOutputStream(2048);
-			write(assembler.fail(message), out);
-			return out.toByteArray();
+			assembler.fail(message);
+		}
+
+		/** After the upstream failed: {@code response.failed} (nothing if the stream has already ended). */
+		byte[] failed(String message) {
+			fail(message);
+			return assembler.drain();
 		}
 
 		boolean completed() {
@@ -525,33 +533,6 @@ public class ResponsesBridgeGatewayFilterFactory
 
 		boolean ended() {
 			return ended;
-		}
-
-		private void finish(ByteArrayOutputStream out) {
-			ended = true;
-			completed = true;
-			assembler.recordUsage(record); // before response.completed passes the usage metrics (a client may leave then)
-			write(assembler.finish(), out);
-		}
-
-		/** Each event as {@code event:} and {@code data:} lines, its JSON written straight from the tree. */
-		private void write(List<ResponseAssembler.Event> list, ByteArrayOutputStream out) {
-			for (ResponseAssembler.Event event : list) {
-				out.writeBytes(EVENT);
-				out.writeBytes(event.type().getBytes(StandardCharsets.US_ASCII));
-				out.writeBytes(DATA);
-				try (JsonGenerator json = ResponsesRequestTranslator.JSON.createGenerator(out)) {
-					json.writeStartObject();
-					json.writeStringProperty("type", event.type());
-					json.writeNumberProperty("sequence_number", sequence++);
-					for (Map.Entry<String, JsonNode> field : event.data().properties()) {
-						json.writeName(field.getKey());
-						json.writeTree(field.getValue());
-					}
-					json.writeEndObject();
-				}
-				out.writeBytes(END);
-			}
 		}
 
 	}

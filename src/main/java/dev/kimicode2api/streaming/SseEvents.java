@@ -94,6 +94,36 @@ public final class SseEvents {
 		return data == null ? null : data.toString();
 	}
 
+	/**
+	 * {@link #data(byte[])} as UTF-8 bytes, for a reader that parses them: no decoding into a string and back.
+	 */
+	public static byte @Nullable [] dataBytes(byte[] event) {
+		byte[] data = null;
+		int from = 0;
+		while (from < event.length) {
+			int end = from;
+			while (end < event.length && event[end] != '\n') {
+				end++;
+			}
+			int lineEnd = end > from && event[end - 1] == '\r' ? end - 1 : end;
+			if (lineEnd - from >= 5 && event[from] == 'd' && event[from + 1] == 'a' && event[from + 2] == 't'
+					&& event[from + 3] == 'a' && event[from + 4] == ':') {
+				int value = lineEnd - from >= 6 && event[from + 5] == ' ' ? from + 6 : from + 5;
+				if (data == null) {
+					data = Arrays.copyOfRange(event, value, lineEnd);
+				}
+				else { // rare: a payload on several data lines, joined with newlines
+					byte[] joined = Arrays.copyOf(data, data.length + 1 + lineEnd - value);
+					joined[data.length] = '\n';
+					System.arraycopy(event, value, joined, data.length + 1, lineEnd - value);
+					data = joined;
+				}
+			}
+			from = end + 1;
+		}
+		return data;
+	}
+
 	/** Whether the bytes contain {@code needle} (an ASCII marker such as {@code "tool_calls"}). */
 	public static boolean contains(byte[] bytes, byte[] needle) {
 		return TopLevelJson.contains(bytes, 0, bytes.length, needle);
