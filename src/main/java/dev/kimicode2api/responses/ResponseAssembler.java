@@ -2,17 +2,21 @@ package dev.kimicode2api.responses;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 
-import com.fasterxml.jackson.annotation.JsonProperty;
 import org.jspecify.annotations.Nullable;
 import tools.jackson.core.JacksonException;
 import tools.jackson.core.JsonGenerator;
+import tools.jackson.core.JsonParser;
+import tools.jackson.core.JsonToken;
+import tools.jackson.core.exc.StreamReadException;
+import tools.jackson.core.io.SerializedString;
 import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.ObjectReader;
 import tools.jackson.databind.ObjectWriter;
 import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
@@ -33,28 +37,38 @@ import static dev.kimicode2api.responses.ResponsesRequestTranslator.JSON;
 final class ResponseAssembler {
 
 	/** A {@code chat.completion} or a {@code chat.completion.chunk}: only the fields the translation reads. */
-	record Completion(@Nullable List<Choice> choices, @Nullable JsonNode usage, @Nullable JsonNode error) {
+	record Completion(List<Choice> choices, @Nullable JsonNode usage, @Nullable JsonNode error) {
 	}
 
-	record Choice(@Nullable Integer index, @Nullable Delta delta, @Nullable Delta message,
-			@JsonProperty("finish_reason") @Nullable String finishReason) {
+	record Choice(int index, @Nullable Delta delta, @Nullable Delta message, @Nullable String finishReason) {
 	}
 
 	/** A chunk's {@code delta}, or a completion's {@code message}. */
-	record Delta(@Nullable JsonNode content, @JsonProperty("reasoning_content") @Nullable String reasoningContent,
-			@JsonProperty("tool_calls") @Nullable List<ToolCallDelta> toolCalls) {
+	record Delta(@Nullable String content, @Nullable String reasoningContent, List<ToolCallDelta> toolCalls) {
 	}
 
-	record ToolCallDelta(@Nullable Integer index, @Nullable String id, @Nullable FunctionDelta function) {
+	record ToolCallDelta(@Nullable Integer index, @Nullable String id, @Nullable String name,
+			@Nullable String arguments) {
 	}
-
-	record FunctionDelta(@Nullable String name, @Nullable String arguments) {
-	}
-
-	private static final ObjectReader COMPLETION = JSON.readerFor(Completion.class);
 
 	/** Events follow each other in one buffer, each framed by its own SSE lines: no separator between values. */
 	private static final ObjectWriter EVENTS = JSON.writer().withRootValueSeparator((String) null);
+
+	// Names written with every event, encoded once (the per-event writing is the bridge's hot path).
+	private static final SerializedString TYPE = new SerializedString("type");
+
+	private static final SerializedString SEQUENCE_NUMBER = new SerializedString("sequence_number");
+
+	private static final SerializedString ITEM_ID = new SerializedString("item_id");
+
+	private static final SerializedString OUTPUT_INDEX = new SerializedString("output_index");
+
+	private static final SerializedString DELTA = new SerializedString("delta");
+
+	private static final SerializedString END_OF_EVENT = new SerializedString("\n\n");
+
+	/** Per event type: its {@code event:} line and the start of its {@code data:} line, and its type as a value. */
+	private static final Map<String, SerializedString[]> EVENT_TYPES = new ConcurrentHashMap<>();
 
 	private enum Kind {
 
@@ -106,6 +120,8 @@ final class ResponseAssembler {
 
 	private String openItemId = "";
 
+	private SerializedString openItemIdValue = new SerializedString("");
+
 	private @Nullable JsonNode usage;
 
 	private @Nullable String finishReason;
@@ -126,9 +142,123 @@ final class ResponseAssembler {
 		this.streaming = streaming;
 	}
 
-	/** Reads a chat completion or chunk (its JSON bytes); the fields not read here are skipped, not built. */
-	static @Nullable Completion read(byte[] json) {
-		return COMPLETION.readValue(json);
+	/**
+	 * Reads a chat completion or chunk (its JSON bytes) with the streaming parser: the fields read here are picked out
+	 * as they pass and the rest skipped, with no tree or bean built (it runs for every upstream event). A field of
+	 * another type than the chat API's counts as absent.
+	 *
+	 * @throws JacksonException if the bytes are not one JSON object
+	 */
+	static Completion read(byte[] json) {
+		try (JsonParser parser = JSON.createParser(json)) {
+			if (parser.nextToken() != JsonToken.START_OBJECT) {
+				throw new StreamReadException(parser, "not a JSON object");
+			}
+			List<Choice> choices = List.of();
+			JsonNode usage = null;
+			JsonNode error = null;
+			for (String name = parser.nextName(); name != null; name = parser.nextName()) {
+				JsonToken token = parser.nextToken();
+				switch (name) {
+					case "choices" -> choices = token == JsonToken.START_ARRAY ? choices(parser) : skip(parser, List.of());
+					case "usage" -> usage = parser.readValueAsTree();
+					case "error" -> error = parser.readValueAsTree();
+					default -> parser.skipChildren();
+				}
+			}
+			if (parser.nextToken() != null) {
+				throw new StreamReadException(parser, "more than one JSON value");
+			}
+			return new Completion(choices, usage, error);
+		}
+	}
+
+	private static List<Choice> choices(JsonParser parser) {
+		List<Choice> choices = new ArrayList<>(1);
+		while (parser.nextToken() == JsonToken.START_OBJECT) {
+			int index = 0;
+			Delta delta = null;
+			Delta message = null;
+			String finishReason = null;
+			for (String name = parser.nextName(); name != null; name = parser.nextName()) {
+				JsonToken token = parser.nextToken();
+				switch (name) {
+					case "index" -> index = token == JsonToken.VALUE_NUMBER_INT ? parser.getIntValue() : 0;
+					case "delta" -> delta = token == JsonToken.START_OBJECT ? delta(parser) : skip(parser, null);
+					case "message" -> message = token == JsonToken.START_OBJECT ? delta(parser) : skip(parser, null);
+					case "finish_reason" -> finishReason = text(parser, token);
+					default -> parser.skipChildren();
+				}
+			}
+			choices.add(new Choice(index, delta, message, finishReason));
+		}
+		parser.skipChildren(); // anything but objects in the array
+		return choices;
+	}
+
+	private static Delta delta(JsonParser parser) {
+		String content = null;
+		String reasoning = null;
+		List<ToolCallDelta> toolCalls = List.of();
+		for (String name = parser.nextName(); name != null; name = parser.nextName()) {
+			JsonToken token = parser.nextToken();
+			switch (name) {
+				case "content" -> content = text(parser, token);
+				case "reasoning_content" -> reasoning = text(parser, token);
+				case "tool_calls" -> toolCalls = token == JsonToken.START_ARRAY ? toolCalls(parser) : skip(parser, List.of());
+				default -> parser.skipChildren();
+			}
+		}
+		return new Delta(content, reasoning, toolCalls);
+	}
+
+	private static List<ToolCallDelta> toolCalls(JsonParser parser) {
+		List<ToolCallDelta> calls = new ArrayList<>(1);
+		while (parser.nextToken() == JsonToken.START_OBJECT) {
+			Integer index = null;
+			String id = null;
+			String name = null;
+			String arguments = null;
+			for (String field = parser.nextName(); field != null; field = parser.nextName()) {
+				JsonToken token = parser.nextToken();
+				switch (field) {
+					case "index" -> index = token == JsonToken.VALUE_NUMBER_INT ? parser.getIntValue() : null;
+					case "id" -> id = text(parser, token);
+					case "function" -> {
+						if (token != JsonToken.START_OBJECT) {
+							parser.skipChildren();
+							continue;
+						}
+						for (String inner = parser.nextName(); inner != null; inner = parser.nextName()) {
+							JsonToken value = parser.nextToken();
+							switch (inner) {
+								case "name" -> name = text(parser, value);
+								case "arguments" -> arguments = text(parser, value);
+								default -> parser.skipChildren();
+							}
+						}
+					}
+					default -> parser.skipChildren();
+				}
+			}
+			calls.add(new ToolCallDelta(index, id, name, arguments));
+		}
+		parser.skipChildren();
+		return calls;
+	}
+
+	/** A string value (or a number's text, as Jackson coerces it); null for anything else. */
+	private static @Nullable String text(JsonParser parser, JsonToken token) {
+		if (token == JsonToken.VALUE_STRING || token.isNumeric()) {
+			return parser.getString();
+		}
+		parser.skipChildren();
+		return null;
+	}
+
+	private static <T> T skip(JsonParser parser, T absent) {
+		parser.skipChildren();
+		return absent;
 	}
 
 	/** {@code response.created} and {@code response.in_progress}. */
@@ -145,11 +275,8 @@ final class ResponseAssembler {
 		if (chunk.usage() != null && !chunk.usage().isNull()) {
 			usage = chunk.usage();
 		}
-		if (chunk.choices() == null) {
-			return;
-		}
 		for (Choice choice : chunk.choices()) {
-			if (choice.index() != null && choice.index() != 0) {
+			if (choice.index() != 0) {
 				continue; // one output per response: the first choice
 			}
 			if (choice.delta() != null) {
@@ -165,11 +292,8 @@ final class ResponseAssembler {
 	/** A whole {@code chat.completion}, as one delta; {@code false} if it has no message to translate. */
 	boolean acceptCompletion(Completion completion) {
 		usage = completion.usage();
-		if (completion.choices() == null) {
-			return true;
-		}
 		for (Choice choice : completion.choices()) {
-			if (choice.index() != null && choice.index() != 0) {
+			if (choice.index() != 0) {
 				continue;
 			}
 			if (choice.message() == null) {
@@ -273,11 +397,12 @@ final class ResponseAssembler {
 			if (streaming) {
 				JsonGenerator event = ids(begin("response.reasoning_summary_text.delta"));
 				event.writeNumberProperty("summary_index", 0);
-				event.writeStringProperty("delta", reasoningPiece);
+				event.writeName(DELTA);
+				event.writeString(reasoningPiece);
 				end();
 			}
 		}
-		String contentPiece = delta.content() != null && delta.content().isString() ? delta.content().asString() : "";
+		String contentPiece = delta.content() != null ? delta.content() : "";
 		if (!contentPiece.isEmpty()) {
 			if (open != Kind.MESSAGE) {
 				close();
@@ -298,28 +423,26 @@ final class ResponseAssembler {
 			if (streaming) {
 				JsonGenerator event = ids(begin("response.output_text.delta"));
 				event.writeNumberProperty("content_index", 0);
-				event.writeStringProperty("delta", contentPiece);
+				event.writeName(DELTA);
+				event.writeString(contentPiece);
 				emptyArray(event, "logprobs");
 				end();
 			}
 		}
 		List<ToolCallDelta> toolCalls = delta.toolCalls();
-		if (toolCalls != null) {
-			for (int i = 0; i < toolCalls.size(); i++) {
-				ToolCallDelta fragment = toolCalls.get(i);
-				// a whole message's calls are numbered by position; a chunk's carry their index
-				int index = whole ? i : fragment.index() != null ? fragment.index() : calls.size();
-				toolCallFragment(fragment, index);
-			}
+		for (int i = 0; i < toolCalls.size(); i++) {
+			ToolCallDelta fragment = toolCalls.get(i);
+			// a whole message's calls are numbered by position; a chunk's carry their index
+			int index = whole ? i : fragment.index() != null ? fragment.index() : calls.size();
+			toolCallFragment(fragment, index);
 		}
 	}
 
 	private void toolCallFragment(ToolCallDelta fragment, int index) {
 		Call call = calls.get(index);
-		FunctionDelta function = fragment.function();
 		if (call == null) {
 			close();
-			String name = function != null && function.name() != null ? function.name() : "";
+			String name = fragment.name() != null ? fragment.name() : "";
 			BridgeContext.ToolOrigin origin = context.tools.get(name);
 			openItem(Kind.CALL, origin != null && origin.custom() ? "ctc_" : "fc_");
 			call = new Call(openIndex, openItemId);
@@ -340,7 +463,7 @@ final class ResponseAssembler {
 		else if (call != openCall) {
 			return; // a fragment for a call already closed: nothing sound to do with it
 		}
-		String piece = function != null && function.arguments() != null ? function.arguments() : "";
+		String piece = fragment.arguments() != null ? fragment.arguments() : "";
 		if (!piece.isEmpty()) {
 			call.arguments.append(piece);
 			if (call.customInput != null) {
@@ -361,6 +484,7 @@ final class ResponseAssembler {
 		open = kind;
 		openIndex = items++;
 		openItemId = prefix + context.responseId.substring(5) + "_" + openIndex;
+		openItemIdValue = new SerializedString(openItemId);
 	}
 
 	/** Ends the open item: its closing events and {@code output_item.done} with the whole item. */
@@ -484,18 +608,21 @@ final class ResponseAssembler {
 			events = new ByteArrayOutputStream(1024);
 			json = EVENTS.createGenerator(events);
 		}
-		json.writeRaw("event: ");
-		json.writeRaw(type);
-		json.writeRaw("\ndata: ");
+		SerializedString[] framing = EVENT_TYPES.computeIfAbsent(type,
+				name -> new SerializedString[] { new SerializedString("event: " + name + "\ndata: "),
+						new SerializedString(name) });
+		json.writeRaw(framing[0]);
 		json.writeStartObject();
-		json.writeStringProperty("type", type);
-		json.writeNumberProperty("sequence_number", sequence++);
+		json.writeName(TYPE);
+		json.writeString(framing[1]);
+		json.writeName(SEQUENCE_NUMBER);
+		json.writeNumber(sequence++);
 		return json;
 	}
 
 	private void end() {
 		json.writeEndObject();
-		json.writeRaw("\n\n");
+		json.writeRaw(END_OF_EVENT);
 	}
 
 	private void item(JsonGenerator event, ObjectNode item) {
@@ -505,8 +632,10 @@ final class ResponseAssembler {
 	}
 
 	private JsonGenerator ids(JsonGenerator event) {
-		event.writeStringProperty("item_id", openItemId);
-		event.writeNumberProperty("output_index", openIndex);
+		event.writeName(ITEM_ID);
+		event.writeString(openItemIdValue);
+		event.writeName(OUTPUT_INDEX);
+		event.writeNumber(openIndex);
 		return event;
 	}
 

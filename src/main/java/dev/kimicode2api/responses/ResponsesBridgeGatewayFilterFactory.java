@@ -359,7 +359,7 @@ public class ResponsesBridgeGatewayFilterFactory
 					ResponseAssembler assembler = new ResponseAssembler(context, false);
 					try {
 						ResponseAssembler.Completion completion = ResponseAssembler.read(bytes);
-						if (completion == null || !assembler.acceptCompletion(completion)) {
+						if (!assembler.acceptCompletion(completion)) {
 							return Mono.error(unreadable("a body that is not a chat completion"));
 						}
 					}
@@ -473,9 +473,6 @@ public class ResponsesBridgeGatewayFilterFactory
 			}
 			catch (JacksonException ignored) {
 				return; // not a chunk: nothing to translate
-			}
-			if (chunk == null) {
-				return;
 			}
 			if (chunk.error() != null && !chunk.error().isNull()) { // how OpenAI-compatible servers report a failure
 				JsonNode error = chunk.error();
