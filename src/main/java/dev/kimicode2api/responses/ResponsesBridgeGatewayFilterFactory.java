@@ -422,8 +422,6 @@ public class ResponsesBridgeGatewayFilterFactory
 	/** The SSE side of a translated stream: chat events in, Responses events out, numbered. */
 	private static final class SseStream {
 
-		private static final byte[] NOTHING = new byte[0];
-
 		private final ResponseAssembler assembler;
 
 		private final RequestRecord record;

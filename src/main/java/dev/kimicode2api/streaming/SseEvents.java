@@ -72,31 +72,11 @@ public final class SseEvents {
 	 * when it has none.
 	 */
 	public static @Nullable String data(byte[] event) {
-		String text = new String(event, StandardCharsets.UTF_8);
-		StringBuilder data = null;
-		int from = 0;
-		while (from < text.length()) {
-			int newline = text.indexOf('\n', from);
-			int end = newline < 0 ? text.length() : newline;
-			int lineEnd = end > from && text.charAt(end - 1) == '\r' ? end - 1 : end;
-			if (text.startsWith("data:", from)) {
-				int value = text.startsWith("data: ", from) ? from + 6 : from + 5;
-				if (data == null) {
-					data = new StringBuilder(lineEnd - value);
-				}
-				else {
-					data.append('\n');
-				}
-				data.append(text, value, lineEnd);
-			}
-			from = end + 1;
-		}
-		return data == null ? null : data.toString();
+		byte[] data = dataBytes(event);
+		return data == null ? null : new String(data, StandardCharsets.UTF_8);
 	}
 
-	/**
-	 * {@link #data(byte[])} as UTF-8 bytes, for a reader that parses them: no decoding into a string and back.
-	 */
+	/** {@link #data(byte[])} as UTF-8 bytes, for a reader that parses them: no decoding into a string and back. */
 	public static byte @Nullable [] dataBytes(byte[] event) {
 		byte[] data = null;
 		int from = 0;
