@@ -175,7 +175,11 @@ final class ResponseAssembler {
 
 	private static List<Choice> choices(JsonParser parser) {
 		List<Choice> choices = new ArrayList<>(1);
-		while (parser.nextToken() == JsonToken.START_OBJECT) {
+		for (JsonToken element = parser.nextToken(); element != JsonToken.END_ARRAY; element = parser.nextToken()) {
+			if (element != JsonToken.START_OBJECT) {
+				parser.skipChildren(); // not a choice: passed over, as the elements after it are not
+				continue;
+			}
 			int index = 0;
 			Delta delta = null;
 			Delta message = null;
@@ -192,7 +196,6 @@ final class ResponseAssembler {
 			}
 			choices.add(new Choice(index, delta, message, finishReason));
 		}
-		parser.skipChildren(); // anything but objects in the array
 		return choices;
 	}
 
@@ -214,7 +217,11 @@ final class ResponseAssembler {
 
 	private static List<ToolCallDelta> toolCalls(JsonParser parser) {
 		List<ToolCallDelta> calls = new ArrayList<>(1);
-		while (parser.nextToken() == JsonToken.START_OBJECT) {
+		for (JsonToken element = parser.nextToken(); element != JsonToken.END_ARRAY; element = parser.nextToken()) {
+			if (element != JsonToken.START_OBJECT) {
+				parser.skipChildren();
+				continue;
+			}
 			Integer index = null;
 			String id = null;
 			String name = null;
@@ -243,7 +250,6 @@ final class ResponseAssembler {
 			}
 			calls.add(new ToolCallDelta(index, id, name, arguments));
 		}
-		parser.skipChildren();
 		return calls;
 	}
 

@@ -104,6 +104,20 @@ class ResponsesBridgeRobustnessTest extends GatewayTest {
 	}
 
 	@Test
+	void aChoicesArrayWithSomethingElseBeforeTheChoiceIsStillTranslated() throws Exception {
+		List<String> events = List.of(
+				"data: {\"choices\":[null,[0],{\"index\":0,\"delta\":{\"content\":\"Kept\",\"tool_calls\":[7]}}]}",
+				"data: {\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}", "data: [DONE]");
+		upstream.respond(FakeUpstream.sse(events, Duration.ofMillis(1)));
+
+		List<JsonNode> received = stream("{\"model\":\"kimi-for-coding\",\"input\":\"hi\",\"stream\":true}");
+
+		assertThat(types(received)).last().isEqualTo("response.completed");
+		assertThat(received.get(received.size() - 1).at("/response/output/0/content/0/text").asString())
+			.isEqualTo("Kept");
+	}
+
+	@Test
 	void getOrDeleteOnTheCollectionIs405AllowingPost() throws Exception {
 		for (String method : List.of("GET", "DELETE")) {
 			HttpResponse<String> response = http.send(request("/v1/responses").method(method,
