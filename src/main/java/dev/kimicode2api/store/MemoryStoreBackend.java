@@ -36,6 +36,9 @@ final class MemoryStoreBackend implements StoreBackend {
 			.<String, Entry>weigher((key, entry) -> (int) Math.min(Integer.MAX_VALUE,
 					Math.max(minWeight, 2L * (key.length() + entry.value().length()) + ENTRY_OVERHEAD)))
 			.expireAfter(Expiry.<String, Entry>writing((key, entry) -> Duration.ofNanos(entry.ttlNanos())))
+			// Evictions and expiry run amortised on the writing thread: handing them to the common pool woke one of
+			// its threads on almost every write, which cost more than the work itself (docs/performance.md).
+			.executor(Runnable::run)
 			.build();
 		this.description = "memory (at most " + bounds.maxEntries() + " entries, " + bounds.maxSize().toMegabytes()
 				+ " MB)";
@@ -58,6 +61,11 @@ final class MemoryStoreBackend implements StoreBackend {
 	@Override
 	public Mono<Boolean> delete(String key) {
 		return Mono.fromSupplier(() -> cache.asMap().remove(key) != null);
+	}
+
+	@Override
+	public boolean completesAtOnce() {
+		return true;
 	}
 
 	@Override

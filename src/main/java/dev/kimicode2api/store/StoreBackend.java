@@ -17,6 +17,14 @@ interface StoreBackend {
 	/** Whether the key existed. */
 	Mono<Boolean> delete(String key);
 
+	/**
+	 * Whether every call completes on the caller's thread before it returns: such a backend needs no timeout, whose
+	 * arming would schedule (and wake) a timer thread on every call.
+	 */
+	default boolean completesAtOnce() {
+		return false;
+	}
+
 	/** For the start-up line and the actuator: "memory (…)", "redis". */
 	String describe();
 
