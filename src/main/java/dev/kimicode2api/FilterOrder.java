@@ -10,8 +10,9 @@ import org.springframework.core.Ordered;
  * <p>Request side, before routing (web filters): {@link #ACCESS_LOG} (starts the clock), {@link #PATH_BOUNDARY}
  * (refuses paths that could climb out of a route). After routing (gateway filters, the route's YAML filters among
  * them): {@link #USER_AGENT}, then {@link #REQUEST_BODY}, the one read of the body, which applies in turn the route's
- * protocol bridge ({@code ResponsesBridge}), its virtual model, and its repairs in their order here
- * ({@code ReasoningMemory}, then {@code KimiRepairs}); Spring Cloud Gateway's own filters (Retry, …) follow, then
+ * protocol bridge ({@code ResponsesBridge}, whose request goes on to its chat path in the same request copy as the new
+ * body), its virtual model, and its repairs in their order here ({@code ReasoningMemory}, then {@code KimiRepairs});
+ * Spring Cloud Gateway's own filters (Retry, …) follow, then
  * {@link #UPSTREAM_BASE_PATH}.
  *
  * <p>Response side: each filter below wraps the response on the way in, so the one with the highest order sees the

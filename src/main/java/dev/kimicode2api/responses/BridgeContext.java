@@ -36,8 +36,12 @@ final class BridgeContext {
 
 	private @Nullable ReasoningSeal seal;
 
-	/** The request's own fields echoed in the response object (instructions, tools, tool_choice, …). */
-	final ObjectNode echo;
+	/**
+	 * The request's own fields echoed in the response object (instructions, tools, tool_choice, …), written once as
+	 * the properties to splice into each response object: a client's tools can be tens of KB, and a stream writes
+	 * the response object three times.
+	 */
+	final String echoed;
 
 	/** The chat messages of the conversation so far, without the request's {@code instructions}. */
 	ArrayNode conversation;
@@ -59,7 +63,8 @@ final class BridgeContext {
 		this.owner = owner;
 		this.clientKey = clientKey;
 		this.sealOutput = sealOutput && clientKey != null;
-		this.echo = echo;
+		String object = ResponsesRequestTranslator.JSON.writeValueAsString(echo);
+		this.echoed = object.length() > 2 ? "," + object.substring(1, object.length() - 1) : "";
 		this.conversation = conversation;
 	}
 

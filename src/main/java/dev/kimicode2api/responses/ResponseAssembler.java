@@ -132,6 +132,8 @@ final class ResponseAssembler {
 
 	private byte @Nullable [] response;
 
+	private @Nullable String responseText;
+
 	/** The events written since the last {@link #drain()}. */
 	private @Nullable ByteArrayOutputStream events;
 
@@ -692,9 +694,9 @@ final class ResponseAssembler {
 		else {
 			json.writeNullProperty("incomplete_details");
 		}
-		echo(json, "instructions");
-		echo(json, "max_output_tokens");
 		json.writeNullProperty("max_tool_calls");
+		// after at least one property, so the generator puts the comma before the next one
+		json.writeRaw(context.echoed);
 		json.writeStringProperty("model", context.model);
 		json.writeName("output");
 		if (status.equals("in_progress")) {
@@ -704,17 +706,9 @@ final class ResponseAssembler {
 		else {
 			json.writeTree(output);
 		}
-		echo(json, "parallel_tool_calls");
-		echo(json, "previous_response_id");
-		echo(json, "reasoning");
 		json.writeStringProperty("service_tier", "default");
 		json.writeBooleanProperty("store", context.store);
-		echo(json, "temperature");
-		echo(json, "text");
-		echo(json, "tool_choice");
-		echo(json, "tools");
 		json.writeNumberProperty("top_logprobs", 0);
-		echo(json, "top_p");
 		json.writeStringProperty("truncation", "disabled");
 		json.writeName("usage");
 		if (status.equals("in_progress")) {
@@ -723,14 +717,7 @@ final class ResponseAssembler {
 		else {
 			writeUsage(json);
 		}
-		echo(json, "user");
-		echo(json, "metadata");
 		json.writeEndObject();
-	}
-
-	private void echo(JsonGenerator json, String field) {
-		json.writeName(field);
-		json.writeTree(context.echo.get(field));
 	}
 
 	/** Hands the upstream's token counts, once reported, to the request's metrics and access line. */

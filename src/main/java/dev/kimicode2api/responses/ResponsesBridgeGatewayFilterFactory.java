@@ -9,6 +9,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
+import org.jspecify.annotations.Nullable;
 import org.reactivestreams.Publisher;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -103,11 +104,21 @@ public class ResponsesBridgeGatewayFilterFactory
 
 	@Override
 	public GatewayFilter apply(Config config) {
-		if (config.getChatPath() == null || !config.getChatPath().startsWith("/")) {
+		if (config.getChatPath() == null || !isPath(config.getChatPath())) {
 			throw new IllegalArgumentException("ResponsesBridge chat-path '" + config.getChatPath()
 					+ "' must be a path such as /v1/chat/completions");
 		}
 		return new Filter(config.getChatPath());
+	}
+
+	/** A path that can be put in a URI as it is: it starts with a slash and has no query, fragment or space. */
+	public static boolean isPath(String path) {
+		try {
+			return path.startsWith("/") && path.equals(java.net.URI.create("http://host" + path).getRawPath());
+		}
+		catch (IllegalArgumentException ex) {
+			return false;
+		}
 	}
 
 	public static class Config {
@@ -135,7 +146,10 @@ public class ResponsesBridgeGatewayFilterFactory
 		}
 
 		@Override
-		public Mono<byte[]> toChat(ServerWebExchange exchange, byte[] body) {
+		public Mono<Chat> toChat(ServerWebExchange exchange, byte[] body) {
+			if (responseId(exchange) != null) {
+				return Mono.error(unknownPath(exchange)); // POST /v1/responses/{id}: nothing to bridge
+			}
 			JsonNode request;
 			try {
 				request = ResponsesRequestTranslator.JSON.readTree(body);
@@ -182,10 +196,12 @@ public class ResponsesBridgeGatewayFilterFactory
 					ResponsesRequestTranslator.JSON.createArrayNode());
 			exchange.getAttributes().put(CONTEXT, context);
 			Route route = exchange.getRequiredAttribute(GATEWAY_ROUTE_ATTR);
+			MediaType accept = context.stream ? MediaType.TEXT_EVENT_STREAM : MediaType.APPLICATION_JSON;
 			return previousConversation(request, owner).map(previous -> {
 				try {
-					return ResponsesRequestTranslator.JSON.writeValueAsBytes(ResponsesRequestTranslator
-						.translate(request, previous, context, type -> droppedTool(route.getId(), type)));
+					return new Chat(ResponsesRequestTranslator.JSON.writeValueAsBytes(ResponsesRequestTranslator
+						.translate(request, previous, context, type -> droppedTool(route.getId(), type))), chatPath,
+							accept);
 				}
 				catch (JacksonException ex) {
 					// a value of a type the translator does not expect somewhere in the client's items
@@ -198,8 +214,7 @@ public class ResponsesBridgeGatewayFilterFactory
 		@Override
 		public Mono<Void> filter(ServerWebExchange exchange, GatewayFilterChain chain) {
 			HttpMethod method = exchange.getRequest().getMethod();
-			String path = exchange.getRequest().getPath().value();
-			String id = path.startsWith("/v1/responses/") ? path.substring("/v1/responses/".length()) : null;
+			String id = responseId(exchange);
 			if (id != null && !id.isEmpty() && !id.contains("/")) {
 				if (method == HttpMethod.GET) {
 					return retrieve(exchange, id);
@@ -209,23 +224,19 @@ public class ResponsesBridgeGatewayFilterFactory
 				}
 			}
 			if (id != null) {
-				return Mono.error(new ApiException(HttpStatus.NOT_FOUND, "Unknown path: " + method + " " + path,
-						null, null));
+				return Mono.error(unknownPath(exchange));
 			}
 			if (method != HttpMethod.POST) { // the route's predicate lets GET and DELETE through for /{id}
 				return Mono.error(new MethodNotAllowedException(method, Set.of(HttpMethod.POST)));
 			}
 			BridgeContext context = exchange.getAttribute(CONTEXT);
-			ServerWebExchange toChat = exchange.mutate().request(request -> request.path(chatPath)
-				.headers(h -> h.setAccept(List.of(context != null && context.stream ? MediaType.TEXT_EVENT_STREAM
-						: MediaType.APPLICATION_JSON))))
-				.build();
-			if (context == null) {
-				return chain.filter(toChat);
+			if (context == null) { // not translated (a route without models): sent on as the client sent it
+				return chain.filter(exchange);
 			}
+			// the request body filter has already sent the request on to the chat path (toChat)
 			RequestRecord record = RequestRecord.of(exchange);
 			record.usageFromFilter(true); // the bridge reads the upstream's usage as it translates
-			return chain.filter(toChat.mutate()
+			return chain.filter(exchange.mutate()
 				.response(new TranslatingResponse(exchange.getResponse(), context, record))
 				.build());
 		}
@@ -241,6 +252,17 @@ public class ResponsesBridgeGatewayFilterFactory
 					+ " agent store]";
 		}
 
+	}
+
+	/** What follows {@code /v1/responses/} in the path ({@code null} for any other path, the chat path among them). */
+	private static @Nullable String responseId(ServerWebExchange exchange) {
+		String path = exchange.getRequest().getPath().value();
+		return path.startsWith("/v1/responses/") ? path.substring("/v1/responses/".length()) : null;
+	}
+
+	private static ApiException unknownPath(ServerWebExchange exchange) {
+		return new ApiException(HttpStatus.NOT_FOUND, "Unknown path: " + exchange.getRequest().getMethod() + " "
+				+ exchange.getRequest().getPath().value(), null, null);
 	}
 
 	private Mono<ArrayNode> previousConversation(JsonNode request, Credential owner) {
@@ -384,7 +406,7 @@ public class ResponsesBridgeGatewayFilterFactory
 			SseStream stream = new SseStream(assembler, record);
 			Flux<Publisher<DataBuffer>> translated = Flux.from(body)
 				.concatMap(events -> Flux.from(events).map(stream::accept).filter(bytes -> bytes.length > 0))
-				.concatWith(Mono.fromSupplier(stream::end))
+				.concatWith(Mono.fromSupplier(stream::end).filter(bytes -> bytes.length > 0))
 				.onErrorResume(error -> {
 					if (stream.ended()) {
 						return Mono.empty(); // the client already has its terminal event

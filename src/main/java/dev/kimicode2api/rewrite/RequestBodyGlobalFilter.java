@@ -74,15 +74,18 @@ public class RequestBodyGlobalFilter implements GlobalFilter, Ordered {
 		// keeps the Retry filter from copying every body a second time.
 		return CachedRequestBody.read(exchange, maxRequestBytes)
 			.flatMap(body -> rewrite(exchange, body))
-			.flatMap(body -> {
-				exchange.getAttributes().put(CACHED_REQUEST_BODY_ATTR, DefaultDataBufferFactory.sharedInstance.wrap(body));
+			.flatMap(forward -> {
+				exchange.getAttributes().put(CACHED_REQUEST_BODY_ATTR,
+						DefaultDataBufferFactory.sharedInstance.wrap(forward.body()));
 				return chain.filter(exchange.mutate()
-					.request(CachedRequestBody.withBody(exchange.getRequest(), body))
+					.request(CachedRequestBody.withBody(exchange.getRequest(), forward.body(), forward.path(),
+							forward.accept()))
 					.build());
 			});
 	}
 
-	private Mono<byte[]> rewrite(ServerWebExchange exchange, byte[] body) {
+	/** The request to send on: the client's own body, rewritten or not, or the chat request a bridge made of it. */
+	private Mono<RequestTranslation.Chat> rewrite(ServerWebExchange exchange, byte[] body) {
 		if (body == null || body.length == 0) {
 			return Mono.error(new InvalidBodyException("The request body is empty: send a JSON object"));
 		}
@@ -99,9 +102,11 @@ public class RequestBodyGlobalFilter implements GlobalFilter, Ordered {
 			}
 		}
 		if (translation == null) {
-			return chatRequest(exchange, route, body, repairs);
+			return chatRequest(exchange, route, body, repairs).map(chat -> new RequestTranslation.Chat(chat, null, null));
 		}
-		return translation.toChat(exchange, body).flatMap(chat -> chatRequest(exchange, route, chat, repairs));
+		return translation.toChat(exchange, body)
+			.flatMap(bridged -> chatRequest(exchange, route, bridged.body(), repairs)
+				.map(chat -> new RequestTranslation.Chat(chat, bridged.path(), bridged.accept())));
 	}
 
 	/**

@@ -1,5 +1,9 @@
 package dev.kimicode2api.routing;
 
+import java.net.URI;
+import java.util.List;
+
+import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
@@ -8,6 +12,8 @@ import org.springframework.core.io.buffer.DataBufferLimitException;
 import org.springframework.core.io.buffer.DataBufferUtils;
 import org.springframework.core.io.buffer.DefaultDataBufferFactory;
 import org.springframework.http.HttpHeaders;
+import org.springframework.http.MediaType;
+import org.springframework.http.server.RequestPath;
 import org.springframework.http.server.reactive.ServerHttpRequest;
 import org.springframework.http.server.reactive.ServerHttpRequestDecorator;
 import org.springframework.web.server.ServerWebExchange;
@@ -56,12 +62,15 @@ public final class CachedRequestBody {
 
 	/**
 	 * The request with {@code body} as its body, from the heap: replayable (a retry after a refused connection sends
-	 * it again) and nothing to release. Its headers are copied only when the length changed.
+	 * it again) and nothing to release; sent to {@code path} with {@code Accept: accept} where those are given (a
+	 * protocol bridge's chat request). Its headers are copied only when they change.
 	 */
-	public static ServerHttpRequest withBody(ServerHttpRequest request, byte[] body) {
+	public static ServerHttpRequest withBody(ServerHttpRequest request, byte[] body, @Nullable String path,
+			@Nullable MediaType accept) {
 		HttpHeaders original = request.getHeaders();
 		HttpHeaders headers;
-		if (original.getContentLength() == body.length && !original.containsHeader(HttpHeaders.TRANSFER_ENCODING)) {
+		if (accept == null && original.getContentLength() == body.length
+				&& !original.containsHeader(HttpHeaders.TRANSFER_ENCODING)) {
 			headers = original;
 		}
 		else {
@@ -69,8 +78,24 @@ public final class CachedRequestBody {
 			headers.putAll(original);
 			headers.remove(HttpHeaders.TRANSFER_ENCODING);
 			headers.setContentLength(body.length);
+			if (accept != null) {
+				headers.setAccept(List.of(accept));
+			}
 		}
+		URI uri = path == null ? request.getURI() : withPath(request.getURI(), path);
+		RequestPath requestPath = path == null ? request.getPath()
+				: RequestPath.parse(uri, request.getPath().contextPath().value());
 		return new ServerHttpRequestDecorator(request) {
+			@Override
+			public URI getURI() {
+				return uri;
+			}
+
+			@Override
+			public RequestPath getPath() {
+				return requestPath;
+			}
+
 			@Override
 			public HttpHeaders getHeaders() {
 				return headers;
@@ -81,6 +106,12 @@ public final class CachedRequestBody {
 				return Flux.defer(() -> Flux.just(DefaultDataBufferFactory.sharedInstance.wrap(body)));
 			}
 		};
+	}
+
+	/** {@code uri} with another path (already encoded), its query kept. */
+	private static URI withPath(URI uri, String path) {
+		String query = uri.getRawQuery();
+		return URI.create(uri.getScheme() + "://" + uri.getRawAuthority() + path + (query == null ? "" : "?" + query));
 	}
 
 }

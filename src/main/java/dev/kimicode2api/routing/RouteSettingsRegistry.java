@@ -26,6 +26,7 @@ import org.springframework.stereotype.Component;
 import org.springframework.web.server.ServerWebExchange;
 
 import dev.kimicode2api.errors.ErrorDialect;
+import dev.kimicode2api.responses.ResponsesBridgeGatewayFilterFactory;
 
 import static org.springframework.cloud.gateway.support.ServerWebExchangeUtils.GATEWAY_ROUTE_ATTR;
 
@@ -76,7 +77,7 @@ public class RouteSettingsRegistry {
 			"ReasoningMemory", Map.of("placeholder", new Arg(v -> !v.isBlank(),
 					"a non-empty text (Kimi refuses an empty reasoning_content)")),
 			"KimiRepairs", Map.of("schema-types", BOOLEAN, "empty-tool-call-content", BOOLEAN),
-			"ResponsesBridge", Map.of("chat-path", new Arg(v -> v.startsWith("/") && !v.contains("?"),
+			"ResponsesBridge", Map.of("chat-path", new Arg(ResponsesBridgeGatewayFilterFactory::isPath,
 					"a path such as /v1/chat/completions")));
 
 	private static final Map<String, String> SHORTCUT_FIRST = Map.of("ReasoningMemory", "placeholder",

@@ -128,6 +128,19 @@ class ResponsesBridgeRobustnessTest extends GatewayTest {
 		}
 	}
 
+	/** The bridge points POST /v1/responses at the chat path; below it there is nothing to post to. */
+	@Test
+	void postingToAResponsesIdIsAnUnknownPathThatNeverReachesTheUpstream() throws Exception {
+		int before = upstream.requestCount();
+		HttpResponse<String> response = postJson("/v1/responses/resp_abc",
+				"{\"model\":\"kimi-for-coding\",\"input\":\"hi\"}");
+
+		assertThat(response.statusCode()).as(response.body()).isEqualTo(404);
+		assertThat(JSON.readTree(response.body()).at("/error/message").asString())
+			.isEqualTo("Unknown path: POST /v1/responses/resp_abc");
+		assertThat(upstream.requestCount()).isEqualTo(before);
+	}
+
 	/** Codex with {@code store: false} asks for the seal once; the item comes back later with or without asking. */
 	@Test
 	void sealedReasoningIsOpenedWhenItComesBackEvenIfThatTurnDoesNotAskForSeals() throws Exception {
