@@ -108,6 +108,7 @@ class RouteConfigurationTest {
 			misspelt repair switch        | id=r,predicates[0]=Path=/x,uri=http://localhost:1,filters[0].name=KimiRepairs,filters[0].args.schema-type=false | routes[0].filters[0].args.schema-type is not an argument of KimiRepairs; it takes [empty-tool-call-content, schema-types]
 			repair switch not a boolean   | id=r,predicates[0]=Path=/x,uri=http://localhost:1,filters[0].name=KimiRepairs,filters[0].args.schema-types=yes please | routes[0].filters[0].args.schema-types 'yes please' must be true or false
 			bridge chat path not a path   | id=r,predicates[0]=Path=/x,uri=http://localhost:1,filters[0]=ResponsesBridge=v1/chat/completions | routes[0].filters[0].args._genkey_0 'v1/chat/completions' must be a path such as /v1/chat/completions
+			bridge on a route without models | id=r,predicates[0]=Path=/x,uri=http://localhost:1,filters[0]=ResponsesBridge | routes[0].filters[0] 'ResponsesBridge' needs a route that serves models
 			bridge chat path with a space | id=r,predicates[0]=Path=/x,uri=http://localhost:1,filters[0].name=ResponsesBridge,filters[0].args.chat-path=/v1/chat completions | routes[0].filters[0].args.chat-path '/v1/chat completions' must be a path such as /v1/chat/completions
 			""")
 	void misconfigurationFailsTheStartNamingTheKey(String what, String settings, String expected) {

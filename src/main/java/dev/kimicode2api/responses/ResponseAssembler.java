@@ -320,7 +320,7 @@ final class ResponseAssembler {
 		String status = status();
 		JsonGenerator event = begin(status.equals("completed") ? "response.completed" : "response.incomplete");
 		event.writeName("response");
-		event.writeRawValue(new String(response(), StandardCharsets.UTF_8));
+		event.writeRawValue(responseText());
 		end();
 	}
 
@@ -359,6 +359,14 @@ final class ResponseAssembler {
 			response = out.toByteArray();
 		}
 		return response;
+	}
+
+	/** {@link #response()} as text, decoded once for the last event and the store. */
+	String responseText() {
+		if (responseText == null) {
+			responseText = new String(response(), StandardCharsets.UTF_8);
+		}
+		return responseText;
 	}
 
 	/** The turn as a chat assistant message, for the stored conversation. */

@@ -213,6 +213,14 @@ public class ResponsesBridgeGatewayFilterFactory
 
 		@Override
 		public Mono<Void> filter(ServerWebExchange exchange, GatewayFilterChain chain) {
+			BridgeContext context = exchange.getAttribute(CONTEXT);
+			if (context != null) { // a POST that toChat translated and pointed at the chat path
+				RequestRecord record = RequestRecord.of(exchange);
+				record.usageFromFilter(true); // the bridge reads the upstream's usage as it translates
+				return chain.filter(exchange.mutate()
+					.response(new TranslatingResponse(exchange.getResponse(), context, record))
+					.build());
+			}
 			HttpMethod method = exchange.getRequest().getMethod();
 			String id = responseId(exchange);
 			if (id != null && !id.isEmpty() && !id.contains("/")) {
@@ -229,16 +237,8 @@ public class ResponsesBridgeGatewayFilterFactory
 			if (method != HttpMethod.POST) { // the route's predicate lets GET and DELETE through for /{id}
 				return Mono.error(new MethodNotAllowedException(method, Set.of(HttpMethod.POST)));
 			}
-			BridgeContext context = exchange.getAttribute(CONTEXT);
-			if (context == null) { // not translated (a route without models): sent on as the client sent it
-				return chain.filter(exchange);
-			}
-			// the request body filter has already sent the request on to the chat path (toChat)
-			RequestRecord record = RequestRecord.of(exchange);
-			record.usageFromFilter(true); // the bridge reads the upstream's usage as it translates
-			return chain.filter(exchange.mutate()
-				.response(new TranslatingResponse(exchange.getResponse(), context, record))
-				.build());
+			// not translated: start-up refuses a bridge on a route without models, whose bodies are never read
+			return chain.filter(exchange);
 		}
 
 		@Override
@@ -337,7 +337,7 @@ public class ResponsesBridgeGatewayFilterFactory
 		try (JsonGenerator json = ResponsesRequestTranslator.JSON.createGenerator(record)) {
 			json.writeStartObject();
 			json.writeName("response");
-			json.writeRawValue(new String(assembler.response(), StandardCharsets.UTF_8));
+			json.writeRawValue(assembler.responseText());
 			json.writeArrayPropertyStart("conversation");
 			for (JsonNode message : context.conversation) {
 				json.writeTree(message);

@@ -111,7 +111,8 @@ public final class CachedRequestBody {
 	/** {@code uri} with another path (already encoded), its query kept. */
 	private static URI withPath(URI uri, String path) {
 		String query = uri.getRawQuery();
-		return URI.create(uri.getScheme() + "://" + uri.getRawAuthority() + path + (query == null ? "" : "?" + query));
+		String origin = uri.getScheme() == null ? "" : uri.getScheme() + "://" + uri.getRawAuthority();
+		return URI.create(origin + path + (query == null ? "" : "?" + query));
 	}
 
 }

@@ -63,6 +63,7 @@ public class RouteSettingsRegistry {
 		for (int i = 0; i < routes.size(); i++) {
 			validateRetries(routes.get(i).getFilters(), PREFIX + "[" + i + "].filters");
 			validateOwnFilters(routes.get(i).getFilters(), PREFIX + "[" + i + "].filters");
+			validateBridge(routes.get(i).getFilters(), all.get(i), PREFIX + "[" + i + "]");
 		}
 	}
 
@@ -107,6 +108,16 @@ public class RouteSettingsRegistry {
 				if (!check.valid().test(value)) {
 					throw new IllegalStateException(at + " '" + arg.getValue() + "' must be " + check.expected());
 				}
+			}
+		}
+	}
+
+	/** A protocol bridge translates request bodies, and bodies are read only on a route that serves models. */
+	private static void validateBridge(List<FilterDefinition> filters, RouteSettings settings, String key) {
+		for (int i = 0; i < filters.size(); i++) {
+			if ("ResponsesBridge".equals(filters.get(i).getName()) && !settings.hasModels()) {
+				throw new IllegalStateException(key + ".filters[" + i + "] 'ResponsesBridge' needs a route that serves"
+						+ " models: set " + key + ".metadata.models");
 			}
 		}
 	}

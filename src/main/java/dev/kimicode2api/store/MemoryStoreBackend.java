@@ -36,8 +36,8 @@ final class MemoryStoreBackend implements StoreBackend {
 			.<String, Entry>weigher((key, entry) -> (int) Math.min(Integer.MAX_VALUE,
 					Math.max(minWeight, 2L * (key.length() + entry.value().length()) + ENTRY_OVERHEAD)))
 			.expireAfter(Expiry.<String, Entry>writing((key, entry) -> Duration.ofNanos(entry.ttlNanos())))
-			// Evictions and expiry run amortised on the writing thread: handing them to the common pool woke one of
-			// its threads on almost every write, which cost more than the work itself (docs/performance.md).
+			// Evictions and expiry run on the calling thread (an event loop): handing them to the common pool woke one
+			// of its threads on almost every write, which cost more than the work itself (docs/performance.md).
 			.executor(Runnable::run)
 			.build();
 		this.description = "memory (at most " + bounds.maxEntries() + " entries, " + bounds.maxSize().toMegabytes()
