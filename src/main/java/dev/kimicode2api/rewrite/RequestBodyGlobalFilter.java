@@ -3,6 +3,7 @@ package dev.kimicode2api.rewrite;
 import java.util.ArrayList;
 import java.util.List;
 
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Mono;
@@ -102,19 +103,20 @@ public class RequestBodyGlobalFilter implements GlobalFilter, Ordered {
 			}
 		}
 		if (translation == null) {
-			return chatRequest(exchange, route, body, repairs).map(chat -> new RequestTranslation.Chat(chat, null, null));
+			return chatRequest(exchange, route, body, repairs, null, null);
 		}
 		return translation.toChat(exchange, body)
-			.flatMap(bridged -> chatRequest(exchange, route, bridged.body(), repairs)
-				.map(chat -> new RequestTranslation.Chat(chat, bridged.path(), bridged.accept())));
+			.flatMap(bridged -> chatRequest(exchange, route, bridged.body(), repairs, bridged.path(),
+					bridged.accept()));
 	}
 
 	/**
-	 * The chat request's own steps. Repairs that have nothing to wait for answer {@code Mono.empty()} and cost no
-	 * operator; once one waits (for the agent store), the following ones run after it.
+	 * The chat request's own steps, for a request going on to {@code path} with {@code accept} (a bridge's; the
+	 * client's where null). Repairs that have nothing to wait for answer {@code Mono.empty()} and cost no operator;
+	 * once one waits (for the agent store), the following ones run after it.
 	 */
-	private Mono<byte[]> chatRequest(ServerWebExchange exchange, Route route, byte[] bytes,
-			List<ChatRequestRepair> repairs) {
+	private Mono<RequestTranslation.Chat> chatRequest(ServerWebExchange exchange, Route route, byte[] bytes,
+			List<ChatRequestRepair> repairs, @Nullable String path, @Nullable MediaType accept) {
 		ChatRequest request = ChatRequest.parse(bytes);
 		String model = request.model();
 		RequestRecord record = RequestRecord.of(exchange);
@@ -134,7 +136,8 @@ public class RequestBodyGlobalFilter implements GlobalFilter, Ordered {
 				waiting = step == Mono.<Void>empty() ? null : step;
 			}
 		}
-		return waiting == null ? Mono.just(request.toBytes()) : waiting.then(Mono.fromSupplier(request::toBytes));
+		return waiting == null ? Mono.just(new RequestTranslation.Chat(request.toBytes(), path, accept))
+				: waiting.then(Mono.fromSupplier(() -> new RequestTranslation.Chat(request.toBytes(), path, accept)));
 	}
 
 	private static void applyVirtualModel(ServerWebExchange exchange, Route route, ChatRequest request,
