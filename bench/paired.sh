@@ -15,15 +15,8 @@ N=${PAIRED_WINDOWS:-8} S=${PAIRED_SECONDS:-3} WARM=${PAIRED_WARM_SECONDS:-30}
 GP=${PAIRED_PORT_BASE:-28180} FP=$((${PAIRED_PORT_BASE:-28180} + 1))
 [ -f "$JAR" ] || { echo "no $JAR: run mvn -DskipTests package first" >&2; exit 1; }
 command -v wrk >/dev/null || { echo "needs wrk (apt-get install wrk)" >&2; exit 1; }
-PIDS=()
-trap 'for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done; wait 2>/dev/null' EXIT
-java -Xmx2g "$B/FakeUpstream.java" "$FP" >/dev/null 2>&1 &
-PIDS+=($!)
-for i in $(seq 1 100); do curl -sf "127.0.0.1:$FP/" >/dev/null 2>&1 && break; sleep 0.1; done
-KIMI_API_BASE_URL="http://127.0.0.1:$FP/coding" SERVER_PORT=$GP java -Xmx512m -jar "$JAR" >/dev/null 2>&1 &
-GW=$!
-PIDS+=($GW)
-for i in $(seq 1 900); do curl -sf "127.0.0.1:$GP/" >/dev/null 2>&1 && break; sleep 0.1; done
+. "$B/gateway.sh"
+start_gateway "$JAR" "$FP" "$GP"
 
 # user and system ticks (1/100 s) per thread group: loop (reactor-http-*), gc, jit, other
 ticks() {

@@ -17,15 +17,8 @@ if [ ! -f "$LIB" ]; then
 	mvn -q dependency:copy -Dartifact=tools.profiler:async-profiler:$AP -DoutputDirectory="$OUT" >&2 \
 		&& (cd "$OUT" && unzip -q -o async-profiler-$AP.jar 'linux-x64/*') || { echo "could not get async-profiler" >&2; exit 1; }
 fi
-PIDS=()
-trap 'for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done; wait 2>/dev/null' EXIT
-java -Xmx2g "$B/FakeUpstream.java" "$FP" >/dev/null 2>&1 &
-PIDS+=($!)
-for i in $(seq 1 100); do curl -sf "127.0.0.1:$FP/" >/dev/null 2>&1 && break; sleep 0.1; done
-KIMI_API_BASE_URL="http://127.0.0.1:$FP/coding" SERVER_PORT=$GP java -Xmx512m -jar "$JAR" >/dev/null 2>&1 &
-GW=$!
-PIDS+=($GW)
-for i in $(seq 1 900); do curl -sf "127.0.0.1:$GP/" >/dev/null 2>&1 && break; sleep 0.1; done
+. "$B/gateway.sh"
+start_gateway "$JAR" "$FP" "$GP"
 path() { case $1 in responses*) echo /v1/responses ;; messages*) echo /v1/messages ;; *) echo /v1/chat/completions ;; esac; }
 for w in $WS; do wrk -t2 -c64 -d"${WARM}s" -s "$B/$w.lua" "http://127.0.0.1:$GP$(path "$w")" >/dev/null; done
 for w in $WS; do
