@@ -14,6 +14,7 @@ import org.springframework.stereotype.Component;
 
 import dev.kimicode2api.routing.RouteSettings;
 import dev.kimicode2api.routing.RouteSettingsRegistry;
+import dev.kimicode2api.wire.Usage;
 
 /**
  * The gateway's own meters. The {@code model} tag only takes names a route lists, anything else is {@code other},

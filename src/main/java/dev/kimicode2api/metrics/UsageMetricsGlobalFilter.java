@@ -22,6 +22,7 @@ import org.springframework.web.server.ServerWebExchange;
 import dev.kimicode2api.FilterOrder;
 import dev.kimicode2api.routing.RouteSettingsRegistry;
 import dev.kimicode2api.web.RequestRecord;
+import dev.kimicode2api.wire.Usage;
 
 import static org.springframework.cloud.gateway.support.ServerWebExchangeUtils.GATEWAY_ROUTE_ATTR;
 

@@ -12,6 +12,7 @@ import tools.jackson.databind.ObjectMapper;
 import org.springframework.core.io.buffer.DataBuffer;
 
 import dev.kimicode2api.rewrite.TopLevelJson;
+import dev.kimicode2api.wire.Usage;
 
 /**
  * Finds the {@code usage} object (OpenAI's, Anthropic's, or the Responses bridge's) in a response as its bytes pass
@@ -91,17 +92,21 @@ final class UsageScanner {
 	}
 
 	/**
-	 * The usage in one stream event, merged with what earlier events said: OpenAI sends it once at the end; Anthropic
-	 * sends input tokens in {@code message_start} (under {@code message}) and the output count in
-	 * {@code message_delta}; the Responses bridge in {@code response.completed} (under {@code response}).
+	 * The usage in one stream event, merged with what earlier events said: OpenAI sends it once at the end, at the top
+	 * level; Kimi inside the finishing chunk's {@code choices[0]}; Anthropic sends input tokens in
+	 * {@code message_start} (under {@code message}) and the output count in {@code message_delta}; the Responses
+	 * bridge in {@code response.completed} (under {@code response}).
 	 */
 	private static @Nullable Usage usageIn(String json, @Nullable Usage before) {
 		try {
 			JsonNode event = JSON.readTree(json);
-			JsonNode node = event.has("usage") ? event.get("usage")
-					: event.path("message").has("usage") ? event.path("message").get("usage")
-							: event.path("response").get("usage");
-			return toUsage(node, before);
+			JsonNode node = event.get("usage");
+			if (node == null || !node.isObject()) {
+				node = event.path("message").has("usage") ? event.path("message").get("usage")
+						: event.path("response").has("usage") ? event.path("response").get("usage")
+								: event.path("choices").path(0).get("usage");
+			}
+			return Usage.of(node, before);
 		}
 		catch (JacksonException ex) {
 			return before;
@@ -130,7 +135,7 @@ final class UsageScanner {
 			}
 			else if (c == '}' && --depth == 0) {
 				try {
-					return toUsage(JSON.readTree(text.substring(0, i + 1)), null);
+					return Usage.of(JSON.readTree(text.substring(0, i + 1)), null);
 				}
 				catch (JacksonException ex) {
 					return null;
@@ -138,33 +143,6 @@ final class UsageScanner {
 			}
 		}
 		return null;
-	}
-
-	/**
-	 * OpenAI's {@code prompt_tokens}/{@code completion_tokens}/{@code total_tokens}, or Anthropic's
-	 * {@code input_tokens} (plus its cache reads and writes, which are prompt too)/{@code output_tokens}. A count
-	 * missing here keeps its earlier value.
-	 */
-	private static @Nullable Usage toUsage(@Nullable JsonNode node, @Nullable Usage before) {
-		if (node == null || !node.isObject()) {
-			return before;
-		}
-		long prompt;
-		if (node.has("prompt_tokens")) {
-			prompt = node.path("prompt_tokens").asLong(0);
-		}
-		else if (node.has("input_tokens")) {
-			prompt = node.path("input_tokens").asLong(0) + node.path("cache_read_input_tokens").asLong(0)
-					+ node.path("cache_creation_input_tokens").asLong(0);
-		}
-		else {
-			prompt = before == null ? 0 : before.prompt();
-		}
-		long completion = node.has("completion_tokens") ? node.path("completion_tokens").asLong(0)
-				: node.has("output_tokens") ? node.path("output_tokens").asLong(0)
-						: before == null ? 0 : before.completion();
-		long total = node.path("total_tokens").asLong(prompt + completion);
-		return new Usage(prompt, completion, total);
 	}
 
 }

@@ -2,7 +2,6 @@ package dev.kimicode2api.responses;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -12,16 +11,14 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.jspecify.annotations.Nullable;
 import tools.jackson.core.JacksonException;
 import tools.jackson.core.JsonGenerator;
-import tools.jackson.core.JsonParser;
-import tools.jackson.core.JsonToken;
-import tools.jackson.core.exc.StreamReadException;
 import tools.jackson.core.io.SerializedString;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.ObjectWriter;
 import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
 
-import dev.kimicode2api.metrics.Usage;
+import dev.kimicode2api.wire.ChatChunk;
+import dev.kimicode2api.wire.Usage;
 import dev.kimicode2api.web.RequestRecord;
 
 import static dev.kimicode2api.responses.ResponsesRequestTranslator.JSON;
@@ -35,21 +32,6 @@ import static dev.kimicode2api.responses.ResponsesRequestTranslator.JSON;
  * the few fields read here and events are generated straight into bytes: no tree per event, on either side.
  */
 final class ResponseAssembler {
-
-	/** A {@code chat.completion} or a {@code chat.completion.chunk}: only the fields the translation reads. */
-	record Completion(List<Choice> choices, @Nullable JsonNode usage, @Nullable JsonNode error) {
-	}
-
-	record Choice(int index, @Nullable Delta delta, @Nullable Delta message, @Nullable String finishReason) {
-	}
-
-	/** A chunk's {@code delta}, or a completion's {@code message}. */
-	record Delta(@Nullable String content, @Nullable String reasoningContent, List<ToolCallDelta> toolCalls) {
-	}
-
-	record ToolCallDelta(@Nullable Integer index, @Nullable String id, @Nullable String name,
-			@Nullable String arguments) {
-	}
 
 	/** Events follow each other in one buffer, each framed by its own SSE lines: no separator between values. */
 	private static final ObjectWriter EVENTS = JSON.writer().withRootValueSeparator((String) null);
@@ -144,131 +126,6 @@ final class ResponseAssembler {
 		this.streaming = streaming;
 	}
 
-	/**
-	 * Reads a chat completion or chunk (its JSON bytes) with the streaming parser: the fields read here are picked out
-	 * as they pass and the rest skipped, with no tree or bean built (it runs for every upstream event). A field of
-	 * another type than the chat API's counts as absent.
-	 *
-	 * @throws JacksonException if the bytes are not one JSON object
-	 */
-	static Completion read(byte[] json) {
-		try (JsonParser parser = JSON.createParser(json)) {
-			if (parser.nextToken() != JsonToken.START_OBJECT) {
-				throw new StreamReadException(parser, "not a JSON object");
-			}
-			List<Choice> choices = List.of();
-			JsonNode usage = null;
-			JsonNode error = null;
-			for (String name = parser.nextName(); name != null; name = parser.nextName()) {
-				JsonToken token = parser.nextToken();
-				switch (name) {
-					case "choices" -> choices = token == JsonToken.START_ARRAY ? choices(parser) : skip(parser, List.of());
-					case "usage" -> usage = parser.readValueAsTree();
-					case "error" -> error = parser.readValueAsTree();
-					default -> parser.skipChildren();
-				}
-			}
-			if (parser.nextToken() != null) {
-				throw new StreamReadException(parser, "more than one JSON value");
-			}
-			return new Completion(choices, usage, error);
-		}
-	}
-
-	private static List<Choice> choices(JsonParser parser) {
-		List<Choice> choices = new ArrayList<>(1);
-		for (JsonToken element = parser.nextToken(); element != JsonToken.END_ARRAY; element = parser.nextToken()) {
-			if (element != JsonToken.START_OBJECT) {
-				parser.skipChildren(); // not a choice: passed over, as the elements after it are not
-				continue;
-			}
-			int index = 0;
-			Delta delta = null;
-			Delta message = null;
-			String finishReason = null;
-			for (String name = parser.nextName(); name != null; name = parser.nextName()) {
-				JsonToken token = parser.nextToken();
-				switch (name) {
-					case "index" -> index = token == JsonToken.VALUE_NUMBER_INT ? parser.getIntValue() : 0;
-					case "delta" -> delta = token == JsonToken.START_OBJECT ? delta(parser) : skip(parser, null);
-					case "message" -> message = token == JsonToken.START_OBJECT ? delta(parser) : skip(parser, null);
-					case "finish_reason" -> finishReason = text(parser, token);
-					default -> parser.skipChildren();
-				}
-			}
-			choices.add(new Choice(index, delta, message, finishReason));
-		}
-		return choices;
-	}
-
-	private static Delta delta(JsonParser parser) {
-		String content = null;
-		String reasoning = null;
-		List<ToolCallDelta> toolCalls = List.of();
-		for (String name = parser.nextName(); name != null; name = parser.nextName()) {
-			JsonToken token = parser.nextToken();
-			switch (name) {
-				case "content" -> content = text(parser, token);
-				case "reasoning_content" -> reasoning = text(parser, token);
-				case "tool_calls" -> toolCalls = token == JsonToken.START_ARRAY ? toolCalls(parser) : skip(parser, List.of());
-				default -> parser.skipChildren();
-			}
-		}
-		return new Delta(content, reasoning, toolCalls);
-	}
-
-	private static List<ToolCallDelta> toolCalls(JsonParser parser) {
-		List<ToolCallDelta> calls = new ArrayList<>(1);
-		for (JsonToken element = parser.nextToken(); element != JsonToken.END_ARRAY; element = parser.nextToken()) {
-			if (element != JsonToken.START_OBJECT) {
-				parser.skipChildren();
-				continue;
-			}
-			Integer index = null;
-			String id = null;
-			String name = null;
-			String arguments = null;
-			for (String field = parser.nextName(); field != null; field = parser.nextName()) {
-				JsonToken token = parser.nextToken();
-				switch (field) {
-					case "index" -> index = token == JsonToken.VALUE_NUMBER_INT ? parser.getIntValue() : null;
-					case "id" -> id = text(parser, token);
-					case "function" -> {
-						if (token != JsonToken.START_OBJECT) {
-							parser.skipChildren();
-							continue;
-						}
-						for (String inner = parser.nextName(); inner != null; inner = parser.nextName()) {
-							JsonToken value = parser.nextToken();
-							switch (inner) {
-								case "name" -> name = text(parser, value);
-								case "arguments" -> arguments = text(parser, value);
-								default -> parser.skipChildren();
-							}
-						}
-					}
-					default -> parser.skipChildren();
-				}
-			}
-			calls.add(new ToolCallDelta(index, id, name, arguments));
-		}
-		return calls;
-	}
-
-	/** A string value (or a number's text, as Jackson coerces it); null for anything else. */
-	private static @Nullable String text(JsonParser parser, JsonToken token) {
-		if (token == JsonToken.VALUE_STRING || token.isNumeric()) {
-			return parser.getString();
-		}
-		parser.skipChildren();
-		return null;
-	}
-
-	private static <T> T skip(JsonParser parser, T absent) {
-		parser.skipChildren();
-		return absent;
-	}
-
 	/** {@code response.created} and {@code response.in_progress}. */
 	void start() {
 		for (String type : List.of("response.created", "response.in_progress")) {
@@ -279,11 +136,11 @@ final class ResponseAssembler {
 	}
 
 	/** The events one {@code chat.completion.chunk} makes. */
-	void acceptChunk(Completion chunk) {
-		if (chunk.usage() != null && !chunk.usage().isNull()) {
-			usage = chunk.usage();
+	void acceptChunk(ChatChunk chunk) {
+		if (chunk.reportedUsage() != null) {
+			usage = chunk.reportedUsage();
 		}
-		for (Choice choice : chunk.choices()) {
+		for (ChatChunk.Choice choice : chunk.choices()) {
 			if (choice.index() != 0) {
 				continue; // one output per response: the first choice
 			}
@@ -298,9 +155,9 @@ final class ResponseAssembler {
 	}
 
 	/** A whole {@code chat.completion}, as one delta; {@code false} if it has no message to translate. */
-	boolean acceptCompletion(Completion completion) {
-		usage = completion.usage();
-		for (Choice choice : completion.choices()) {
+	boolean acceptCompletion(ChatChunk completion) {
+		usage = completion.reportedUsage();
+		for (ChatChunk.Choice choice : completion.choices()) {
 			if (choice.index() != 0) {
 				continue;
 			}
@@ -392,7 +249,7 @@ final class ResponseAssembler {
 		return "length".equals(finishReason) || "content_filter".equals(finishReason) ? "incomplete" : "completed";
 	}
 
-	private void delta(Delta delta, boolean whole) {
+	private void delta(ChatChunk.Delta delta, boolean whole) {
 		String reasoningPiece = delta.reasoningContent();
 		if (reasoningPiece != null && !reasoningPiece.isEmpty()) {
 			if (open != Kind.REASONING) {
@@ -445,16 +302,16 @@ final class ResponseAssembler {
 				end();
 			}
 		}
-		List<ToolCallDelta> toolCalls = delta.toolCalls();
+		List<ChatChunk.ToolCallDelta> toolCalls = delta.toolCalls();
 		for (int i = 0; i < toolCalls.size(); i++) {
-			ToolCallDelta fragment = toolCalls.get(i);
+			ChatChunk.ToolCallDelta fragment = toolCalls.get(i);
 			// a whole message's calls are numbered by position; a chunk's carry their index
 			int index = whole ? i : fragment.index() != null ? fragment.index() : calls.size();
 			toolCallFragment(fragment, index);
 		}
 	}
 
-	private void toolCallFragment(ToolCallDelta fragment, int index) {
+	private void toolCallFragment(ChatChunk.ToolCallDelta fragment, int index) {
 		Call call = calls.get(index);
 		if (call == null) {
 			close();
@@ -730,10 +587,9 @@ final class ResponseAssembler {
 
 	/** Hands the upstream's token counts, once reported, to the request's metrics and access line. */
 	void recordUsage(RequestRecord record) {
-		if (usage != null && usage.isObject()) {
-			long prompt = usage.path("prompt_tokens").asLong(0);
-			long completion = usage.path("completion_tokens").asLong(0);
-			record.usage(new Usage(prompt, completion, usage.path("total_tokens").asLong(prompt + completion)));
+		Usage counted = Usage.of(usage, null);
+		if (counted != null) {
+			record.usage(counted);
 		}
 	}
 

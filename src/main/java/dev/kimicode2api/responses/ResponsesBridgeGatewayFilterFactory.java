@@ -49,6 +49,7 @@ import dev.kimicode2api.store.Credential;
 import dev.kimicode2api.store.StoreProperties;
 import dev.kimicode2api.store.StoreWrite;
 import dev.kimicode2api.streaming.SseEvents;
+import dev.kimicode2api.wire.ChatChunk;
 import dev.kimicode2api.web.RequestRecord;
 
 import static org.springframework.cloud.gateway.support.ServerWebExchangeUtils.GATEWAY_ROUTE_ATTR;
@@ -380,7 +381,7 @@ public class ResponsesBridgeGatewayFilterFactory
 					DataBufferUtils.release(joined);
 					ResponseAssembler assembler = new ResponseAssembler(context, false);
 					try {
-						ResponseAssembler.Completion completion = ResponseAssembler.read(bytes);
+						ChatChunk completion = ChatChunk.read(bytes);
 						if (!assembler.acceptCompletion(completion)) {
 							return Mono.error(unreadable("a body that is not a chat completion"));
 						}
@@ -487,9 +488,9 @@ public class ResponsesBridgeGatewayFilterFactory
 				}
 				return;
 			}
-			ResponseAssembler.Completion chunk;
+			ChatChunk chunk;
 			try {
-				chunk = ResponseAssembler.read(data);
+				chunk = ChatChunk.read(data);
 			}
 			catch (JacksonException ignored) {
 				return; // not a chunk: nothing to translate

@@ -7,15 +7,13 @@ import java.util.Set;
 import java.util.function.Consumer;
 
 import org.jspecify.annotations.Nullable;
-import tools.jackson.core.json.JsonFactory;
-import tools.jackson.core.util.JsonRecyclerPools;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.ObjectMapper;
-import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
 
 import dev.kimicode2api.errors.ApiException;
+import dev.kimicode2api.wire.Json;
 
 /**
  * A Responses request as a chat-completions request: {@code instructions} and {@code input} items become
@@ -24,13 +22,7 @@ import dev.kimicode2api.errors.ApiException;
  */
 final class ResponsesRequestTranslator {
 
-	/**
-	 * The bridge's mapper. Its buffers are recycled per thread: it runs on Netty's few, long-lived event-loop threads,
-	 * where the default shared pool's queue showed up as 9% of the translation's time.
-	 */
-	static final ObjectMapper JSON = JsonMapper
-		.builder(JsonFactory.builder().recyclerPool(JsonRecyclerPools.threadLocalPool()).build())
-		.build();
+	static final ObjectMapper JSON = Json.MAPPER;
 
 	/** Separates a namespace from its function in the chat function's name. */
 	static final String NAMESPACE_SEPARATOR = "__";

@@ -21,7 +21,7 @@ import org.springframework.web.server.WebFilterChain;
 
 import dev.kimicode2api.FilterOrder;
 import dev.kimicode2api.metrics.GatewayMetrics;
-import dev.kimicode2api.metrics.Usage;
+import dev.kimicode2api.wire.Usage;
 
 import static org.springframework.cloud.gateway.support.ServerWebExchangeUtils.GATEWAY_ROUTE_ATTR;
 

@@ -7,7 +7,7 @@ import org.jspecify.annotations.Nullable;
 
 import org.springframework.web.server.ServerWebExchange;
 
-import dev.kimicode2api.metrics.Usage;
+import dev.kimicode2api.wire.Usage;
 
 /**
  * What kimicode2api's filters learn about one request, for its access line and metrics: the model the client named,
