@@ -63,6 +63,20 @@ public final class ChatRequest {
 		return set != null ? set : json.text(field);
 	}
 
+	/** A top-level field as a whole number as it will be sent, or {@code null} when absent or not a number. */
+	public @Nullable Long longValue(String field) {
+		String text = text(field);
+		if (text == null) {
+			return null;
+		}
+		try {
+			return new java.math.BigDecimal(text.strip()).longValue();
+		}
+		catch (NumberFormatException ex) {
+			return null;
+		}
+	}
+
 	/**
 	 * Whether thinking is on as the upstream will see it: {@code "thinking": true} (what a virtual model sets) or
 	 * {@code {"type":"enabled"}}.

@@ -136,8 +136,18 @@ public class RequestBodyGlobalFilter implements GlobalFilter, Ordered {
 				waiting = step == Mono.<Void>empty() ? null : step;
 			}
 		}
-		return waiting == null ? Mono.just(new RequestTranslation.Chat(request.toBytes(), path, accept))
-				: waiting.then(Mono.fromSupplier(() -> new RequestTranslation.Chat(request.toBytes(), path, accept)));
+		String upstreamModel = virtual != null ? virtual.model() : model;
+		return waiting == null ? Mono.just(send(record, request, upstreamModel, path, accept))
+				: waiting.then(Mono.fromSupplier(() -> send(record, request, upstreamModel, path, accept)));
+	}
+
+	/** The chat request as it goes upstream, with what the record keeps of it (for traces and metrics). */
+	private static RequestTranslation.Chat send(RequestRecord record, ChatRequest request,
+			@Nullable String upstreamModel, @Nullable String path, @Nullable MediaType accept) {
+		record.upstreamModel(upstreamModel);
+		Long maxTokens = request.longValue("max_completion_tokens");
+		record.maxTokens(maxTokens != null ? maxTokens : request.longValue("max_tokens"));
+		return new RequestTranslation.Chat(request.toBytes(), path, accept);
 	}
 
 	private static void applyVirtualModel(ServerWebExchange exchange, Route route, ChatRequest request,

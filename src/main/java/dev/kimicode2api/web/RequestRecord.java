@@ -24,6 +24,10 @@ public final class RequestRecord {
 
 	private volatile boolean stream;
 
+	private volatile @Nullable String upstreamModel;
+
+	private volatile @Nullable Long maxTokens;
+
 	private volatile boolean reasoningInline;
 
 	private volatile long responseBytes;
@@ -64,6 +68,24 @@ public final class RequestRecord {
 
 	public void model(@Nullable String model) {
 		this.model = model;
+	}
+
+	/** The model the upstream is asked for, after the virtual model's rewrite ({@code null} when not read). */
+	public @Nullable String upstreamModel() {
+		return upstreamModel;
+	}
+
+	public void upstreamModel(@Nullable String upstreamModel) {
+		this.upstreamModel = upstreamModel;
+	}
+
+	/** The output token limit as sent upstream ({@code max_completion_tokens}, else {@code max_tokens}), if any. */
+	public @Nullable Long maxTokens() {
+		return maxTokens;
+	}
+
+	public void maxTokens(@Nullable Long maxTokens) {
+		this.maxTokens = maxTokens;
 	}
 
 	/** Whether the client asked for a streamed response. */
