@@ -87,7 +87,7 @@ class AnthropicMessagesTest extends GatewayTest {
 				"event: message_delta\ndata: {\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"end_turn\"},\"usage\":{\"output_tokens\":6}}",
 				"event: message_stop\ndata: {\"type\":\"message_stop\"}")));
 		HttpResponse<InputStream> response = http.send(request("/v1/messages").header("Content-Type", "application/json")
-			.POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"kimi-for-coding\",\"stream\":true,\"max_tokens\":10}"))
+			.POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"kimi-for-coding\",\"stream\":true,\"max_tokens\":10,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}"))
 			.build(), HttpResponse.BodyHandlers.ofInputStream());
 		assertThat(response.statusCode()).isEqualTo(200);
 		List<String> lines = new ArrayList<>();
@@ -117,7 +117,7 @@ class AnthropicMessagesTest extends GatewayTest {
 		assertThat(get.headers().firstValue("Allow")).hasValue("POST");
 		assertAnthropicError(postMessages("/v1/messages/%2e%2e/chat/completions", "{}"), 400, "invalid_request_error");
 		upstream.respond(FakeUpstream.resetBeforeResponse());
-		assertAnthropicError(postMessages("/v1/messages", "{\"model\":\"kimi-for-coding\"}"), 502, "api_error");
+		assertAnthropicError(postMessages("/v1/messages", "{\"model\":\"kimi-for-coding\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}"), 502, "api_error");
 		// The OpenAI route keeps its own dialect.
 		assertThat(JSON.readTree(postJson("/v1/chat/completions", "{\"model\":").body()).has("type")).isFalse();
 	}
@@ -126,18 +126,18 @@ class AnthropicMessagesTest extends GatewayTest {
 	void upstreamErrorsPassInAnthropicShapeWithTheirStatusAndRetryAfter() throws Exception {
 		String limited = "{\"type\":\"error\",\"error\":{\"type\":\"rate_limit_error\",\"message\":\"slow down\"}}";
 		upstream.respond(FakeUpstream.json(429, limited, "Retry-After", "7"));
-		HttpResponse<String> response = postMessages("/v1/messages", "{\"model\":\"kimi-for-coding\"}");
+		HttpResponse<String> response = postMessages("/v1/messages", "{\"model\":\"kimi-for-coding\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
 		assertThat(response.statusCode()).isEqualTo(429);
 		assertThat(response.headers().firstValue("Retry-After")).hasValue("7");
 		assertThat(response.body()).isEqualTo(limited);
 
 		// An OpenAI-shaped or an HTML error from upstream is rewritten into Anthropic's shape, its message kept.
 		upstream.respond(FakeUpstream.json(401, "{\"error\":{\"message\":\"bad key\",\"type\":\"invalid_request_error\"}}"));
-		HttpResponse<String> unauthorized = postMessages("/v1/messages", "{\"model\":\"kimi-for-coding\"}");
+		HttpResponse<String> unauthorized = postMessages("/v1/messages", "{\"model\":\"kimi-for-coding\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
 		assertAnthropicError(unauthorized, 401, "authentication_error");
 		assertThat(unauthorized.body()).contains("bad key");
 		upstream.respond(FakeUpstream.text(503, "text/html", "<html>down</html>"));
-		assertAnthropicError(postMessages("/v1/messages", "{\"model\":\"kimi-for-coding\"}"), 503, "api_error");
+		assertAnthropicError(postMessages("/v1/messages", "{\"model\":\"kimi-for-coding\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}"), 503, "api_error");
 	}
 
 	@Test
@@ -147,7 +147,7 @@ class AnthropicMessagesTest extends GatewayTest {
 			.then(Mono.delay(Duration.ofMillis(200)).then())
 			.then(Mono.<Void>fromRunnable(() -> response.withConnection(c -> c.channel().close())))
 			.then(Mono.<Void>never()));
-		HttpResponse<String> response = postMessages("/v1/messages", "{\"model\":\"kimi-for-coding\",\"stream\":true}");
+		HttpResponse<String> response = postMessages("/v1/messages", "{\"model\":\"kimi-for-coding\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
 		assertThat(response.body()).startsWith("event: message_start\n");
 		// Reactor Netty may see the reset as the end of the body or as an error; when it is an error, the client
 		// gets Anthropic's error event rather than OpenAI's.
@@ -163,13 +163,13 @@ class AnthropicMessagesTest extends GatewayTest {
 		double inputBefore = metric(series.formatted("prompt"));
 		double outputBefore = metric(series.formatted("completion"));
 		upstream.respond(FakeUpstream.json(200, MESSAGE));
-		postMessages("/v1/messages", "{\"model\":\"kimi-for-coding-thinking\",\"max_tokens\":5000}");
+		postMessages("/v1/messages", "{\"model\":\"kimi-for-coding-thinking\",\"max_tokens\":5000,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
 		dev.kimicode2api.support.LogCapture.clear();
 		upstream.respond(FakeUpstream.sse(List.of(
 				"event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"usage\":{\"input_tokens\":20,\"cache_read_input_tokens\":5,\"output_tokens\":1}}}",
 				"event: message_delta\ndata: {\"type\":\"message_delta\",\"usage\":{\"output_tokens\":8}}",
 				"event: message_stop\ndata: {\"type\":\"message_stop\"}"), Duration.ofMillis(10)));
-		postMessages("/v1/messages", "{\"model\":\"kimi-for-coding-thinking\",\"stream\":true,\"max_tokens\":5000}");
+		postMessages("/v1/messages", "{\"model\":\"kimi-for-coding-thinking\",\"stream\":true,\"max_tokens\":5000,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
 		assertThat(metric(series.formatted("prompt")) - inputBefore).isEqualTo(12 + 25);
 		assertThat(metric(series.formatted("completion")) - outputBefore).isEqualTo(3 + 8);
 		assertThat(get("/actuator/prometheus").body()).contains("kimicode2api_requests_seconds_count{"

@@ -62,7 +62,7 @@ class ChatCompletionsTest extends GatewayTest {
 		while (big.length() < 1_000_000) {
 			big.append("héllo 世界 🚀 \\\"quoted\\\" \\u00e9 tab\\t ");
 		}
-		String body = "{\"model\":\"kimi-for-coding-thinking\",\"temperature\":0.30000000000000004,"
+		String body = "{\"model\":\"kimi-for-coding-thinking\",\"x_ratio\":0.30000000000000004,"
 				+ "\"seed\":12345678901234567890,\"max_tokens\":1e3,\"thinking\":false,"
 				+ "\"messages\":[{\"role\":\"system\",\"content\":\"" + big + "\"},"
 				+ "{\"role\":\"user\",\"content\":\"" + big + "\"},{\"role\":\"user\",\"content\":\"" + big + "\"}],"
@@ -76,12 +76,13 @@ class ChatCompletionsTest extends GatewayTest {
 		Received received = upstream.takeRequest();
 		ObjectNode expected = (ObjectNode) JSON.readTree(body);
 		expected.put("model", "kimi-for-coding");
-		expected.put("thinking", true);
+		expected.putObject("thinking").put("type", "enabled");
+		expected.put("max_tokens", 1000 + 4096); // thinking: the route's headroom for reasoning
 		JsonNode actual = JSON.readTree(received.body());
 		assertThat(actual).isEqualTo(expected);
 		// Untouched fields keep their exact spelling (no float rounding, no re-escaping).
-		assertThat(received.bodyText()).contains("\"temperature\":0.30000000000000004",
-				"\"seed\":12345678901234567890", "\"max_tokens\":1e3", "\\u00e9 tab\\t");
+		assertThat(received.bodyText()).contains("\"x_ratio\":0.30000000000000004",
+				"\"seed\":12345678901234567890", "\\u00e9 tab\\t");
 		assertThat(received.bodyText()).startsWith("{\"model\":\"kimi-for-coding\",");
 		assertThat(received.headers().getInt("Content-Length")).isEqualTo(received.body().length);
 		List<String> lines = LogCapture.lines();
@@ -93,9 +94,9 @@ class ChatCompletionsTest extends GatewayTest {
 	void thinkingIsAddedWhenAbsentAndOtherModelsPassThrough() throws Exception {
 		postJson("/v1/chat/completions", "{\"messages\":[],\"model\":\"kimi-for-coding-thinking\"}");
 		assertThat(upstream.takeRequest().bodyText())
-			.isEqualTo("{\"messages\":[],\"model\":\"kimi-for-coding\",\"thinking\":true}");
+			.isEqualTo("{\"messages\":[],\"model\":\"kimi-for-coding\",\"thinking\":{\"type\":\"enabled\"}}");
 
-		String unknown = "{ \"model\" : \"some-other-model\", \"messages\" : [] }";
+		String unknown = "{ \"model\" : \"some-other-model\", \"messages\" : [{\"role\":\"user\",\"content\":\"hi\"}] }";
 		HttpResponse<String> response = postJson("/v1/chat/completions", unknown);
 		assertThat(response.statusCode()).isEqualTo(200);
 		assertThat(upstream.takeRequest().bodyText()).isEqualTo(unknown);
@@ -109,7 +110,8 @@ class ChatCompletionsTest extends GatewayTest {
 				List.of("data: {\"choices\":[{\"delta\":{\"content\":\"lo\"}}]}", "data: [DONE]")));
 
 		HttpRequest request = request("/v1/chat/completions").header("Content-Type", "application/json")
-			.POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"kimi-for-coding\",\"stream\":true}"))
+			.POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"kimi-for-coding\",\"stream\":true,"
+					+ "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}"))
 			.build();
 		HttpResponse<InputStream> response = http.send(request, HttpResponse.BodyHandlers.ofInputStream());
 
@@ -147,8 +149,11 @@ class ChatCompletionsTest extends GatewayTest {
 				type -> assertThat(type).startsWith("application/json"));
 		JsonNode list = JSON.readTree(models.body());
 		assertThat(list.get("object").asString()).isEqualTo("list");
-		assertThat(list.get("data").valueStream().map(m -> m.get("id").asString()))
-			.containsExactly("kimi-for-coding", "kimi-for-coding-thinking", "kimi-for-coding-thinking-inline");
+		// Without a key the upstream's catalogue is not asked: the models the YAML declares, as Kimi lists them today.
+		assertThat(list.get("data").valueStream().map(m -> m.get("id").asString())).containsExactly("kimi-for-coding",
+				"kimi-for-coding-highspeed", "k3", "k3-256k", "kimi-for-coding-thinking",
+				"kimi-for-coding-thinking-inline", "kimi-for-coding-highspeed-thinking-inline", "k3-thinking",
+				"k3-thinking-inline", "k3-256k-thinking", "k3-256k-thinking-inline");
 		for (JsonNode model : list.get("data")) {
 			assertThat(model.get("object").asString()).isEqualTo("model");
 			assertThat(model.get("created").isNumber()).isTrue();

@@ -30,7 +30,7 @@ class InlineReasoningTest extends GatewayTest {
 				{"id":"c","object":"chat.completion","model":"kimi-for-coding","choices":[{"index":0,"message":{"role":"assistant","reasoning_content":"Let me think.","content":"42"},"finish_reason":"stop"}],"usage":{"prompt_tokens":3,"completion_tokens":9,"total_tokens":12}}"""));
 
 		HttpResponse<String> response = postJson("/v1/chat/completions",
-				"{\"model\":\"kimi-for-coding-thinking-inline\",\"messages\":[]}");
+				"{\"model\":\"kimi-for-coding-thinking-inline\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
 
 		assertThat(response.statusCode()).isEqualTo(200);
 		JsonNode message = JSON.readTree(response.body()).get("choices").get(0).get("message");
@@ -38,7 +38,7 @@ class InlineReasoningTest extends GatewayTest {
 		assertThat(message.has("reasoning_content")).isFalse();
 		assertThat(response.headers().firstValueAsLong("Content-Length")).hasValue(response.body().getBytes(StandardCharsets.UTF_8).length);
 		assertThat(JSON.readTree(response.body()).get("usage").get("total_tokens").asInt()).isEqualTo(12);
-		assertThat(upstream.takeRequest().bodyText()).isEqualTo("{\"model\":\"kimi-for-coding\",\"messages\":[],\"thinking\":true}");
+		assertThat(upstream.takeRequest().bodyText()).isEqualTo("{\"model\":\"kimi-for-coding\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"thinking\":{\"type\":\"enabled\"}}");
 	}
 
 	@Test
@@ -63,7 +63,7 @@ class InlineReasoningTest extends GatewayTest {
 			.then());
 
 		HttpResponse<String> response = postJson("/v1/chat/completions",
-				"{\"model\":\"kimi-for-coding-thinking-inline\",\"stream\":true,\"messages\":[]}");
+				"{\"model\":\"kimi-for-coding-thinking-inline\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
 
 		assertThat(response.statusCode()).isEqualTo(200);
 		StringBuilder content = new StringBuilder();
@@ -96,7 +96,7 @@ class InlineReasoningTest extends GatewayTest {
 			.sendString(Flux.just(stream)).then());
 
 		String inline = postJson("/v1/chat/completions",
-				"{\"model\":\"kimi-for-coding-thinking-inline\",\"stream\":true}").body();
+				"{\"model\":\"kimi-for-coding-thinking-inline\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}").body();
 		List<JsonNode> deltas = new ArrayList<>();
 		for (String event : inline.split("\n\n")) {
 			if (event.startsWith("data: {")) {
@@ -110,7 +110,7 @@ class InlineReasoningTest extends GatewayTest {
 			.isEqualTo("{\"path\":\"a\"}");
 
 		// The plain thinking model keeps reasoning_content where the upstream put it, byte for byte.
-		String plain = postJson("/v1/chat/completions", "{\"model\":\"kimi-for-coding-thinking\",\"stream\":true}").body();
+		String plain = postJson("/v1/chat/completions", "{\"model\":\"kimi-for-coding-thinking\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}").body();
 		assertThat(plain).isEqualTo(stream);
 	}
 
@@ -124,7 +124,7 @@ class InlineReasoningTest extends GatewayTest {
 		java.net.http.HttpResponse<java.io.InputStream> response = http.send(request("/v1/chat/completions")
 			.header("Content-Type", "application/json")
 			.POST(java.net.http.HttpRequest.BodyPublishers.ofString(
-					"{\"model\":\"kimi-for-coding-thinking-inline\",\"stream\":true}"))
+					"{\"model\":\"kimi-for-coding-thinking-inline\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}"))
 			.build(), HttpResponse.BodyHandlers.ofInputStream());
 		try (java.io.BufferedReader reader = new java.io.BufferedReader(
 				new java.io.InputStreamReader(response.body(), StandardCharsets.UTF_8))) {

@@ -21,6 +21,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 @TestPropertySource(properties = "KIMICODE_ACCESS_LOG_FORMAT=json")
 class JsonAccessLogTest extends GatewayTest {
 
+	/** The access line's format, for minimal bodies that today's Kimi would refuse. */
+	@Override
+	protected boolean kimi2025() {
+		return true;
+	}
+
+
 	static final ObjectMapper JSON = new ObjectMapper();
 
 	static final String PREFIX = "kimicode2api.access ";

@@ -53,6 +53,7 @@ class PackagedJarAotIT {
 	void theGatewayCoreWorksInAotMode() throws Exception {
 		try (FakeUpstream upstream = new FakeUpstream();
 				GatewayProcess gateway = startAot(Map.of("KIMI_API_BASE_URL", upstream.baseUrl() + "/coding"))) {
+			upstream.kimi2025(); // the gateway's own behaviour is tested here, with minimal bodies
 			int port = gateway.awaitReady(Duration.ofSeconds(90));
 			assertThat(gateway.output()).contains("Starting AOT-processed Kimicode2ApiApplication");
 
@@ -76,7 +77,7 @@ class PackagedJarAotIT {
 			assertThat(sent.headers().get("Authorization")).isEqualTo("Bearer sk-aot");
 			JsonNode body = JSON.readTree(sent.body());
 			assertThat(body.get("model").asString()).isEqualTo("kimi-for-coding");
-			assertThat(body.get("thinking").asBoolean()).isTrue();
+			assertThat(body.get("thinking").path("type").asString()).isEqualTo("enabled");
 
 			// A stream passes event by event.
 			upstream.respond(FakeUpstream.sse(List.of("data: {\"n\":1}", "data: {\"n\":2}", "data: [DONE]"),
@@ -142,6 +143,8 @@ class PackagedJarAotIT {
 				FakeUpstream moonshot = new FakeUpstream();
 				GatewayProcess gateway = startAot(Map.of("KIMI_API_BASE_URL", kimi.baseUrl(), "MOONSHOT_API_BASE_URL",
 						moonshot.baseUrl(), "SPRING_PROFILES_ACTIVE", "moonshot", "USER_AGENT", "KimiCLI/9.9"))) {
+			kimi.kimi2025(); // the gateway's own behaviour is tested here, with minimal bodies
+			moonshot.kimi2025(); // the gateway's own behaviour is tested here, with minimal bodies
 			int port = gateway.awaitReady(Duration.ofSeconds(90));
 			kimi.respond(FakeUpstream.json(200, "{}"));
 			moonshot.respond(FakeUpstream.json(200, "{}"));

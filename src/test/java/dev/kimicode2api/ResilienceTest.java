@@ -30,6 +30,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 @TestPropertySource(properties = { "UPSTREAM_FIRST_BYTE_TIMEOUT=1500ms", "UPSTREAM_IDLE_TIMEOUT=1500ms" })
 class ResilienceTest extends GatewayTest {
 
+	/** Timeouts, resets and clients leaving: minimal bodies, which today's Kimi would refuse before streaming. */
+	@Override
+	protected boolean kimi2025() {
+		return true;
+	}
+
+
 	static final String STREAM = "{\"model\":\"kimi-for-coding\",\"stream\":true}";
 
 	@Test
@@ -100,6 +107,7 @@ class ResilienceTest extends GatewayTest {
 				.then();
 		});
 		try (Socket socket = new Socket("127.0.0.1", port)) {
+			socket.setSoTimeout(10_000); // an answer without the events fails here instead of waiting forever
 			byte[] body = STREAM.getBytes(StandardCharsets.UTF_8);
 			OutputStream out = socket.getOutputStream();
 			out.write(("POST /v1/chat/completions HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"

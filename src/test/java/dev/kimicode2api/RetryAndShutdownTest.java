@@ -89,7 +89,7 @@ class RetryAndShutdownTest {
 				HttpResponse<String> response = pending.get(20, TimeUnit.SECONDS);
 				assertThat(response.statusCode()).isEqualTo(200);
 				assertThat(bodies).containsExactly(
-						"/coding/v1/chat/completions {\"model\":\"kimi-for-coding\",\"thinking\":true}");
+						"/coding/v1/chat/completions {\"model\":\"kimi-for-coding\",\"thinking\":{\"type\":\"enabled\"}}");
 			}
 			finally {
 				late.disposeNow();
@@ -105,6 +105,7 @@ class RetryAndShutdownTest {
 		}
 		sent.add("data: [DONE]");
 		try (FakeUpstream upstream = new FakeUpstream()) {
+			upstream.kimi2025(); // the gateway's own behaviour is tested here, with minimal bodies
 			upstream.respond(FakeUpstream.sse(sent, Duration.ofMillis(200)));
 			ConfigurableApplicationContext gateway = start(upstream.baseUrl(), "--SHUTDOWN_GRACE_PERIOD=20s");
 			int port = port(gateway);

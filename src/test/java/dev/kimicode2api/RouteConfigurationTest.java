@@ -35,6 +35,7 @@ class RouteConfigurationTest {
 		try (FakeUpstream kimi = new FakeUpstream(); FakeUpstream moonshot = new FakeUpstream();
 				ConfigurableApplicationContext gateway = start(kimi.baseUrl() + "/coding",
 						"--spring.profiles.active=moonshot", "--MOONSHOT_API_BASE_URL=" + moonshot.baseUrl())) {
+			moonshot.kimiRules(false); // Moonshot's platform API: no coding-agent gate, no Kimi For Coding checks
 			int port = port(gateway);
 
 			HttpResponse<String> response = http.send(chat(port, "{\"model\":\"kimi-k2-precise\",\"messages\":[]}"),
@@ -105,7 +106,7 @@ class RouteConfigurationTest {
 			Model predicate without names | id=r,predicates[0]=Path=/x,uri=http://localhost:1,predicates[1].name=Model | routes[0].predicates[1] 'Model' needs the model names
 			Model predicate missing a virtual model | id=r,predicates[0]=Model=a,uri=http://localhost:1,metadata.virtual-models.b.model=a | routes[0].metadata.virtual-models.b is not listed in the route's Model predicate
 			empty reasoning placeholder   | id=r,predicates[0]=Path=/x,uri=http://localhost:1,filters[0].name=ReasoningMemory,filters[0].args.placeholder= | routes[0].filters[0].args.placeholder '' must be a non-empty text
-			misspelt repair switch        | id=r,predicates[0]=Path=/x,uri=http://localhost:1,filters[0].name=KimiRepairs,filters[0].args.schema-type=false | routes[0].filters[0].args.schema-type is not an argument of KimiRepairs; it takes [empty-tool-call-content, schema-types]
+			misspelt repair switch        | id=r,predicates[0]=Path=/x,uri=http://localhost:1,filters[0].name=KimiRepairs,filters[0].args.schema-type=false | routes[0].filters[0].args.schema-type is not an argument of KimiRepairs; it takes [developer-role, effort, empty-tool-call-content, forced-tool-choice, sampling, schema-types, stream-usage, thinking-frequency-penalty, thinking-headroom-tokens, thinking-off-switch, thinking-presence-penalty, thinking-temperature, thinking-top-p]
 			repair switch not a boolean   | id=r,predicates[0]=Path=/x,uri=http://localhost:1,filters[0].name=KimiRepairs,filters[0].args.schema-types=yes please | routes[0].filters[0].args.schema-types 'yes please' must be true or false
 			bridge chat path not a path   | id=r,predicates[0]=Path=/x,uri=http://localhost:1,filters[0]=ResponsesBridge=v1/chat/completions | routes[0].filters[0].args._genkey_0 'v1/chat/completions' must be a path such as /v1/chat/completions
 			bridge on a route without models | id=r,predicates[0]=Path=/x,uri=http://localhost:1,filters[0]=ResponsesBridge | routes[0].filters[0] 'ResponsesBridge' needs a route that serves models

@@ -53,6 +53,7 @@ class SigtermShutdownTest {
 		}
 		sent.add("data: [DONE]");
 		try (FakeUpstream upstream = new FakeUpstream()) {
+			upstream.kimi2025(); // the gateway's own behaviour is tested here, with minimal bodies
 			// Events 300 ms apart with a 3 s pause in the middle, as a thinking model makes: about 5 s in all, well
 			// inside the 10 s grace period. The pause matters: with server.shutdown=immediate a short stream that
 			// keeps talking can still finish while Reactor Netty's event loops wind down, a pausing one is cut.
@@ -97,6 +98,7 @@ class SigtermShutdownTest {
 			sent.add("data: {\"n\":" + i + "}");
 		}
 		try (FakeUpstream upstream = new FakeUpstream()) {
+			upstream.kimi2025(); // the gateway's own behaviour is tested here, with minimal bodies
 			// 60 events 300 ms apart: 18 s, far beyond the 3 s grace period.
 			upstream.respond(FakeUpstream.sse(sent, Duration.ofMillis(300)));
 			int port = startGateway(upstream, "3s");

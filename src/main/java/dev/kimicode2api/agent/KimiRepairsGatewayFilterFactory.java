@@ -3,6 +3,7 @@ package dev.kimicode2api.agent;
 import java.util.ArrayList;
 import java.util.List;
 
+import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Mono;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
@@ -15,32 +16,47 @@ import org.springframework.stereotype.Component;
 import org.springframework.web.server.ServerWebExchange;
 
 import dev.kimicode2api.FilterOrder;
+import dev.kimicode2api.errors.ErrorDialect;
 import dev.kimicode2api.metrics.GatewayMetrics;
 import dev.kimicode2api.rewrite.ChatRequest;
 import dev.kimicode2api.rewrite.ChatRequestRepair;
+import dev.kimicode2api.routing.ModelCapabilities;
+import dev.kimicode2api.routing.RouteSettingsRegistry;
+import dev.kimicode2api.wire.Json;
 
 /**
- * {@code - KimiRepairs}: requests that work with other OpenAI-compatible upstreams but that Kimi refuses, repaired on
- * the way. Each repair is switched in the route's YAML ({@code schema-types}, {@code empty-tool-call-content}) and
- * counted in {@code kimicode2api_repairs_total}. Only the elements it changes are re-written; a request that needs
- * no repair goes upstream as the very same bytes, and its {@code messages} are not even parsed unless they carry
- * tool calls.
+ * {@code - KimiRepairs}: requests that work with other OpenAI-compatible upstreams but that Kimi refuses or answers
+ * worse, adapted on the way, as far as the model needs it (what it accepts comes from the upstream's catalogue or the
+ * route's YAML, {@code ChatRequest#capabilities()}). Each adaptation has its switch in the route's YAML and its kind in
+ * {@code kimicode2api_repairs_total} and the access line. Only what it changes is re-written; a request that needs
+ * nothing goes upstream as the very same bytes, and its {@code messages} are not even parsed unless they carry tool
+ * calls or a {@code developer} message. On a route of the Anthropic dialect only what applies to the Messages API
+ * runs: the thinking off-switch and the locked sampling.
  */
 @Component
 public class KimiRepairsGatewayFilterFactory extends AbstractGatewayFilterFactory<KimiRepairsGatewayFilterFactory.Config> {
 
+	/** Set when the client asked a stream's usage in OpenAI's own last chunk. */
+	private static final String USAGE_CHUNK = KimiRepairsGatewayFilterFactory.class.getName() + ".usageChunk";
+
 	private final GatewayMetrics metrics;
 
-	public KimiRepairsGatewayFilterFactory(GatewayMetrics metrics) {
+	private final RouteSettingsRegistry registry;
+
+	public KimiRepairsGatewayFilterFactory(GatewayMetrics metrics, RouteSettingsRegistry registry) {
 		super(Config.class);
 		this.metrics = metrics;
+		this.registry = registry;
 	}
 
 	@Override
 	public GatewayFilter apply(Config config) {
-		return new Filter(config.isSchemaTypes(), config.isEmptyToolCallContent());
+		SamplingLock.of(config.getThinkingTemperature(), config.getThinkingTopP(), config.getThinkingPresencePenalty(),
+				config.getThinkingFrequencyPenalty()); // a value that is not a number fails the start here
+		return new Filter(config);
 	}
 
+	/** The route's switches, bound from its YAML ({@code - name: KimiRepairs, args: {…}}); every one is on by default. */
 	public static class Config {
 
 		/** Fill a missing {@code type} in tool parameter schemas (Kimi: "type is not defined"). */
@@ -48,6 +64,36 @@ public class KimiRepairsGatewayFilterFactory extends AbstractGatewayFilterFactor
 
 		/** Drop an empty {@code content} from assistant tool-call messages (Kimi: "text content is empty"). */
 		private boolean emptyToolCallContent = true;
+
+		/** Drop a thinking off-switch sent to a model that always thinks (Kimi: "only type=enabled is allowed"). */
+		private boolean thinkingOffSwitch = true;
+
+		/** Send {@code developer} messages as {@code system} (Kimi: "role 'developer' is not allowed"). */
+		private boolean developerRole = true;
+
+		/** Map a reasoning effort onto the model's own efforts (Kimi: "does not support 'medium'"). */
+		private boolean effort = true;
+
+		/** While thinking, remove sampling values the model refuses (and refuse {@code n} > 1 with a clear 400). */
+		private boolean sampling = true;
+
+		/** The one value each sampling setting takes while thinking; empty leaves that setting alone. */
+		private String thinkingTemperature = "1";
+
+		private String thinkingTopP = "0.95";
+
+		private String thinkingPresencePenalty = "0";
+
+		private String thinkingFrequencyPenalty = "0";
+
+		/** While thinking, {@code tool_choice} "required" or a named function becomes "auto" (named: only that tool). */
+		private boolean forcedToolChoice = true;
+
+		/** While thinking, added to a client's {@code max_tokens}: reasoning is spent from it; 0 adds nothing. */
+		private int thinkingHeadroomTokens = 4096;
+
+		/** A stream's usage in OpenAI's own last chunk for a client that asked {@code include_usage}. */
+		private boolean streamUsage = true;
 
 		public boolean isSchemaTypes() {
 			return schemaTypes;
@@ -67,54 +113,103 @@ public class KimiRepairsGatewayFilterFactory extends AbstractGatewayFilterFactor
 			return this;
 		}
 
-	}
-
-	private final class Filter implements GatewayFilter, Ordered, ChatRequestRepair {
-
-		private final boolean schemaTypes;
-
-		private final boolean emptyToolCallContent;
-
-		Filter(boolean schemaTypes, boolean emptyToolCallContent) {
-			this.schemaTypes = schemaTypes;
-			this.emptyToolCallContent = emptyToolCallContent;
+		public boolean isThinkingOffSwitch() {
+			return thinkingOffSwitch;
 		}
 
-		@Override
-		public Mono<Void> repair(ServerWebExchange exchange, ChatRequest request) {
-			if (schemaTypes && request.mentions("tools", "parameters")) {
-				int filled = 0;
-				for (ChatRequest.Element tool : request.elements("tools")) {
-					int here = SchemaTypes.fill(tool.node().path("function").path("parameters"));
-					if (here > 0) {
-						tool.changed();
-						filled += here;
-					}
-				}
-				Repairs.count(exchange, metrics, Repairs.SCHEMA_TYPE, filled);
-			}
-			if (emptyToolCallContent && request.mentions("messages", "tool_calls")) {
-				int dropped = 0;
-				for (ChatRequest.Element element : request.elements("messages")) {
-					if (element.mentions("tool_calls") && element.node() instanceof ObjectNode message
-							&& dropEmptyContent(message)) {
-						element.changed();
-						dropped++;
-					}
-				}
-				Repairs.count(exchange, metrics, Repairs.EMPTY_TOOL_CONTENT, dropped);
-			}
-			return Mono.empty();
+		public Config setThinkingOffSwitch(boolean thinkingOffSwitch) {
+			this.thinkingOffSwitch = thinkingOffSwitch;
+			return this;
 		}
 
-		@Override
-		public Mono<Void> filter(ServerWebExchange exchange, GatewayFilterChain chain) {
-			return chain.filter(exchange);
+		public boolean isDeveloperRole() {
+			return developerRole;
 		}
 
-		@Override
-		public int getOrder() {
-			return FilterOrder.KIMI_REPAIRS;
+		public Config setDeveloperRole(boolean developerRole) {
+			this.developerRole = developerRole;
+			return this;
+		}
+
+		public boolean isEffort() {
+			return effort;
+		}
+
+		public Config setEffort(boolean effort) {
+			this.effort = effort;
+			return this;
+		}
+
+		public boolean isSampling() {
+			return sampling;
+		}
+
+		public Config setSampling(boolean sampling) {
+			this.sampling = sampling;
+			return this;
+		}
+
+		public String getThinkingTemperature() {
+			return thinkingTemperature;
+		}
+
+		public Config setThinkingTemperature(String thinkingTemperature) {
+			this.thinkingTemperature = thinkingTemperature;
+			return this;
+		}
+
+		public String getThinkingTopP() {
+			return thinkingTopP;
+		}
+
+		public Config setThinkingTopP(String thinkingTopP) {
+			this.thinkingTopP = thinkingTopP;
+			return this;
+		}
+
+		public String getThinkingPresencePenalty() {
+			return thinkingPresencePenalty;
+		}
+
+		public Config setThinkingPresencePenalty(String thinkingPresencePenalty) {
+			this.thinkingPresencePenalty = thinkingPresencePenalty;
+			return this;
+		}
+
+		public String getThinkingFrequencyPenalty() {
+			return thinkingFrequencyPenalty;
+		}
+
+		public Config setThinkingFrequencyPenalty(String thinkingFrequencyPenalty) {
+			this.thinkingFrequencyPenalty = thinkingFrequencyPenalty;
+			return this;
+		}
+
+		public boolean isForcedToolChoice() {
+			return forcedToolChoice;
+		}
+
+		public Config setForcedToolChoice(boolean forcedToolChoice) {
+			this.forcedToolChoice = forcedToolChoice;
+			return this;
+		}
+
+		public int getThinkingHeadroomTokens() {
+			return thinkingHeadroomTokens;
+		}
+
+		public Config setThinkingHeadroomTokens(int thinkingHeadroomTokens) {
+			this.thinkingHeadroomTokens = thinkingHeadroomTokens;
+			return this;
+		}
+
+		public boolean isStreamUsage() {
+			return streamUsage;
+		}
+
+		public Config setStreamUsage(boolean streamUsage) {
+			this.streamUsage = streamUsage;
+			return this;
 		}
 
 		@Override
@@ -126,7 +221,171 @@ public class KimiRepairsGatewayFilterFactory extends AbstractGatewayFilterFactor
 			if (emptyToolCallContent) {
 				on.add("empty-tool-call-content");
 			}
+			if (thinkingOffSwitch) {
+				on.add("thinking-off-switch");
+			}
+			if (developerRole) {
+				on.add("developer-role");
+			}
+			if (effort) {
+				on.add("effort");
+			}
+			if (sampling) {
+				on.add("sampling(temperature=" + thinkingTemperature + ",top_p=" + thinkingTopP + ",presence_penalty="
+						+ thinkingPresencePenalty + ",frequency_penalty=" + thinkingFrequencyPenalty + ")");
+			}
+			if (forcedToolChoice) {
+				on.add("forced-tool-choice");
+			}
+			if (thinkingHeadroomTokens > 0) {
+				on.add("thinking-headroom-tokens=" + thinkingHeadroomTokens);
+			}
+			if (streamUsage) {
+				on.add("stream-usage");
+			}
 			return "KimiRepairs" + on;
+		}
+
+	}
+
+	private final class Filter implements GatewayFilter, Ordered, ChatRequestRepair {
+
+		private final Config config;
+
+		private final SamplingLock sampling;
+
+		Filter(Config config) {
+			this.config = config;
+			this.sampling = SamplingLock.of(config.getThinkingTemperature(), config.getThinkingTopP(),
+					config.getThinkingPresencePenalty(), config.getThinkingFrequencyPenalty());
+		}
+
+		@Override
+		public Mono<Void> repair(ServerWebExchange exchange, ChatRequest request) {
+			boolean anthropic = registry.errorDialect(exchange) == ErrorDialect.ANTHROPIC;
+			if (!anthropic) {
+				chatMessages(exchange, request);
+			}
+			ModelCapabilities model = request.capabilities();
+			if (config.isThinkingOffSwitch() && model != null && model.thinking() == ModelCapabilities.Thinking.ONLY
+					&& Boolean.FALSE.equals(request.thinkingSwitch())) {
+				request.remove("thinking");
+				Repairs.count(exchange, metrics, Repairs.THINKING_OFF_DROPPED, 1);
+			}
+			if (config.isEffort() && !anthropic && model != null) {
+				switch (EffortMapping.apply(request, model)) {
+					case MAPPED -> Repairs.count(exchange, metrics, Repairs.EFFORT_MAPPED, 1);
+					case THINKING_OFF -> Repairs.count(exchange, metrics, Repairs.EFFORT_THINKING_OFF, 1);
+					case UNCHANGED -> {
+					}
+				}
+			}
+			if (request.thinking()) {
+				thinking(exchange, request, model, anthropic);
+			}
+			if (config.isStreamUsage() && !anthropic && request.stream() && request.mentions("stream_options", "true")
+					&& Json.MAPPER.readTree(request.text("stream_options")).path("include_usage").asBoolean(false)) {
+				exchange.getAttributes().put(USAGE_CHUNK, Boolean.TRUE);
+			}
+			return Mono.empty();
+		}
+
+		/** What the chat API's messages and tools carry that Kimi refuses whatever the model. */
+		private void chatMessages(ServerWebExchange exchange, ChatRequest request) {
+			if (config.isSchemaTypes() && request.mentions("tools", "parameters")) {
+				int filled = 0;
+				for (ChatRequest.Element tool : request.elements("tools")) {
+					int here = SchemaTypes.fill(tool.node().path("function").path("parameters"));
+					if (here > 0) {
+						tool.changed();
+						filled += here;
+					}
+				}
+				Repairs.count(exchange, metrics, Repairs.SCHEMA_TYPE, filled);
+			}
+			if (config.isEmptyToolCallContent() && request.mentions("messages", "tool_calls")) {
+				int dropped = 0;
+				for (ChatRequest.Element element : request.elements("messages")) {
+					if (element.mentions("tool_calls") && element.node() instanceof ObjectNode message
+							&& dropEmptyContent(message)) {
+						element.changed();
+						dropped++;
+					}
+				}
+				Repairs.count(exchange, metrics, Repairs.EMPTY_TOOL_CONTENT, dropped);
+			}
+			if (config.isDeveloperRole() && request.mentions("messages", "\"developer\"")) {
+				int renamed = 0;
+				for (ChatRequest.Element element : request.elements("messages")) {
+					if (element.mentions("\"developer\"") && element.node() instanceof ObjectNode message
+							&& "developer".equals(message.path("role").asString(null))) {
+						message.put("role", "system");
+						element.changed();
+						renamed++;
+					}
+				}
+				Repairs.count(exchange, metrics, Repairs.DEVELOPER_ROLE, renamed);
+			}
+		}
+
+		/** What a thinking model refuses or loses: locked sampling, forced tools, a budget too short to answer. */
+		private void thinking(ServerWebExchange exchange, ChatRequest request, @Nullable ModelCapabilities model,
+				boolean anthropic) {
+			if (config.isSampling()) {
+				for (String field : sampling.apply(request, anthropic)) {
+					Repairs.count(exchange, metrics, Repairs.SAMPLING + field, 1);
+				}
+			}
+			if (anthropic) {
+				return;
+			}
+			if (config.isForcedToolChoice()) {
+				switch (ForcedToolChoice.apply(request)) {
+					case REQUIRED -> Repairs.count(exchange, metrics, Repairs.TOOL_CHOICE_REQUIRED, 1);
+					case NAMED -> Repairs.count(exchange, metrics, Repairs.TOOL_CHOICE_NAMED, 1);
+					case UNCHANGED -> {
+					}
+				}
+			}
+			int headroom = config.getThinkingHeadroomTokens();
+			if (headroom > 0) {
+				boolean raised = false;
+				for (String field : List.of("max_tokens", "max_completion_tokens")) {
+					Long limit = request.longValue(field);
+					if (limit != null && limit > 0) {
+						long room = limit + headroom;
+						if (model != null && model.contextLength() != null) {
+							room = Math.max(limit, Math.min(room, model.contextLength()));
+						}
+						request.set(field, Long.toString(room));
+						raised = true;
+					}
+				}
+				if (raised) {
+					Repairs.count(exchange, metrics, Repairs.MAX_TOKENS_HEADROOM, 1);
+				}
+			}
+		}
+
+		@Override
+		public Mono<Void> filter(ServerWebExchange exchange, GatewayFilterChain chain) {
+			if (exchange.getAttribute(USAGE_CHUNK) == null) {
+				return chain.filter(exchange);
+			}
+			return chain.filter(exchange.mutate()
+				.response(new UsageChunkResponse(exchange.getResponse(),
+						() -> Repairs.count(exchange, metrics, Repairs.USAGE_CHUNK, 1)))
+				.build());
+		}
+
+		@Override
+		public int getOrder() {
+			return FilterOrder.KIMI_REPAIRS;
+		}
+
+		@Override
+		public String toString() {
+			return config.toString();
 		}
 
 	}

@@ -10,9 +10,8 @@ import dev.kimicode2api.web.RequestRecord;
 import static org.springframework.cloud.gateway.support.ServerWebExchangeUtils.GATEWAY_ROUTE_ATTR;
 
 /**
- * Records a repair: {@code kimicode2api_repairs_total{route,kind}} and the access line's {@code repairs}. Kinds:
- * {@code schema_type}, {@code empty_tool_content}, {@code reasoning_remembered}, {@code reasoning_think_tag},
- * {@code reasoning_placeholder}.
+ * Records a repair: {@code kimicode2api_repairs_total{route,kind}} and the access line's {@code repairs}. Each kind is
+ * one adaptation, switched in the route's YAML (README, "Kimi For Coding today").
  */
 final class Repairs {
 
@@ -25,6 +24,25 @@ final class Repairs {
 	static final String REASONING_THINK_TAG = "reasoning_think_tag";
 
 	static final String REASONING_PLACEHOLDER = "reasoning_placeholder";
+
+	static final String THINKING_OFF_DROPPED = "thinking_off_dropped";
+
+	static final String DEVELOPER_ROLE = "developer_role";
+
+	static final String EFFORT_MAPPED = "effort_mapped";
+
+	static final String EFFORT_THINKING_OFF = "effort_thinking_off";
+
+	/** Followed by the field: {@code sampling_temperature}, {@code sampling_top_p}, {@code sampling_logprobs}, … */
+	static final String SAMPLING = "sampling_";
+
+	static final String TOOL_CHOICE_REQUIRED = "tool_choice_required";
+
+	static final String TOOL_CHOICE_NAMED = "tool_choice_named";
+
+	static final String MAX_TOKENS_HEADROOM = "max_tokens_headroom";
+
+	static final String USAGE_CHUNK = "usage_chunk";
 
 	private Repairs() {
 	}

@@ -52,6 +52,8 @@ public class GatewayMetrics {
 
 	private final Map<RouteTag, Counter> toolsLeftOut = new ConcurrentHashMap<>();
 
+	private final Map<RouteTag, Counter> catalogueFetches = new ConcurrentHashMap<>();
+
 	public GatewayMetrics(MeterRegistry registry, RouteSettingsRegistry routes) {
 		this.registry = registry;
 		for (RouteSettings route : routes.configured()) {
@@ -94,6 +96,16 @@ public class GatewayMetrics {
 	public void responsesToolLeftOut(String route, String type) {
 		toolsLeftOut.computeIfAbsent(new RouteTag(route, type), key -> registry
 			.counter("kimicode2api.responses.tools.left.out", "route", key.route(), "type", key.tag())).increment();
+	}
+
+	/** Counts a fetch of an upstream's model catalogue ({@code kimicode2api_catalogue_fetches_total}). */
+	public void catalogueFetch(String route, String outcome) {
+		catalogueFetches.computeIfAbsent(new RouteTag(route, outcome), key -> Counter
+			.builder("kimicode2api.catalogue.fetches")
+			.description("Fetches of an upstream's model catalogue, per key scope, by outcome")
+			.tag("route", key.route())
+			.tag("outcome", key.tag())
+			.register(registry)).increment();
 	}
 
 	public void tokens(String route, String model, Usage usage) {

@@ -44,6 +44,7 @@ import dev.kimicode2api.errors.ApiException;
 import dev.kimicode2api.metrics.GatewayMetrics;
 import dev.kimicode2api.rewrite.InvalidBodyException;
 import dev.kimicode2api.rewrite.RequestTranslation;
+import dev.kimicode2api.routing.RouteSettingsRegistry;
 import dev.kimicode2api.store.AgentStore;
 import dev.kimicode2api.store.Credential;
 import dev.kimicode2api.store.StoreProperties;
@@ -105,21 +106,11 @@ public class ResponsesBridgeGatewayFilterFactory
 
 	@Override
 	public GatewayFilter apply(Config config) {
-		if (config.getChatPath() == null || !isPath(config.getChatPath())) {
+		if (config.getChatPath() == null || !RouteSettingsRegistry.isPath(config.getChatPath())) {
 			throw new IllegalArgumentException("ResponsesBridge chat-path '" + config.getChatPath()
 					+ "' must be a path such as /v1/chat/completions");
 		}
 		return new Filter(config.getChatPath());
-	}
-
-	/** A path that can be put in a URI as it is: it starts with a slash and has no query, fragment or space. */
-	public static boolean isPath(String path) {
-		try {
-			return path.startsWith("/") && path.equals(java.net.URI.create("http://host" + path).getRawPath());
-		}
-		catch (IllegalArgumentException ex) {
-			return false;
-		}
 	}
 
 	public static class Config {

@@ -100,6 +100,10 @@ final class ResponsesRequestTranslator {
 		copy(request, "top_p", "top_p");
 		copy(request, "max_output_tokens", "max_tokens");
 		copy(request, "user", "user");
+		JsonNode effort = request.path("reasoning").get("effort");
+		if (effort != null && effort.isString()) {
+			chat.put("reasoning_effort", effort.asString()); // the route's repairs fit it to the model's efforts
+		}
 		textFormat(request.path("text").get("format"));
 		if (context.stream) {
 			chat.put("stream", true);

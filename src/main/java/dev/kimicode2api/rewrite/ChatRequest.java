@@ -12,6 +12,8 @@ import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.ObjectMapper;
 
+import dev.kimicode2api.routing.ModelCapabilities;
+
 /**
  * A chat-completions request body on its way upstream, parsed only as deep as a step asks: the top level once,
  * an array field's elements when a step lists them, an element's tree when a step reads it. Its bytes are spliced
@@ -29,6 +31,12 @@ public final class ChatRequest {
 	private final Map<String, List<Element>> arrays = new HashMap<>();
 
 	private final Map<String, Boolean> mentioned = new HashMap<>(4);
+
+	private @Nullable ModelCapabilities capabilities;
+
+	private @Nullable String switchText;
+
+	private @Nullable Boolean switchValue;
 
 	private ChatRequest(TopLevelJson json) {
 		this.json = json;
@@ -52,15 +60,14 @@ public final class ChatRequest {
 		return json.stream();
 	}
 
-	/** Sets a top-level field to the given JSON text. */
+	/** Sets a top-level field to the given JSON text (replacing its value, or appended). */
 	public void set(String field, String jsonText) {
 		fields.put(field, jsonText);
 	}
 
 	/** A top-level field's JSON text as it will be sent, or {@code null} when it is absent. */
 	public @Nullable String text(String field) {
-		String set = fields.get(field);
-		return set != null ? set : json.text(field);
+		return fields.containsKey(field) ? fields.get(field) : json.text(field);
 	}
 
 	/** A top-level field as a whole number as it will be sent, or {@code null} when absent or not a number. */
@@ -77,27 +84,65 @@ public final class ChatRequest {
 		}
 	}
 
+	/** What the request's model accepts (the live catalogue's word, else the route's YAML), once known. */
+	public @Nullable ModelCapabilities capabilities() {
+		return capabilities;
+	}
+
+	public void capabilities(@Nullable ModelCapabilities capabilities) {
+		this.capabilities = capabilities;
+	}
+
 	/**
-	 * Whether thinking is on as the upstream will see it: {@code "thinking": true} (what a virtual model sets) or
-	 * {@code {"type":"enabled"}}.
+	 * The thinking switch as the request will send it: {@code TRUE} for {@code true} (the 2025 form),
+	 * {@code {"type":"enabled"}} or {@code {"type":"adaptive"}}; {@code FALSE} for {@code false} or
+	 * {@code {"type":"disabled"}}; {@code null} when it says neither.
 	 */
-	public boolean thinking() {
+	public @Nullable Boolean thinkingSwitch() {
 		String text = text("thinking");
 		if (text == null) {
-			return false;
+			return null;
 		}
-		if (text.equals("true")) {
-			return true;
+		if (!text.equals(switchText)) {
+			switchText = text;
+			switchValue = parseSwitch(text);
+		}
+		return switchValue;
+	}
+
+	private static @Nullable Boolean parseSwitch(String text) {
+		if (text.equals("true") || text.equals("false")) {
+			return Boolean.valueOf(text);
 		}
 		if (!text.startsWith("{")) {
-			return false;
+			return null;
 		}
 		try {
-			return "enabled".equals(JSON.readTree(text).path("type").asString(null));
+			return switch (JSON.readTree(text).path("type").asString("")) {
+				case "enabled", "adaptive" -> Boolean.TRUE;
+				case "disabled" -> Boolean.FALSE;
+				default -> null;
+			};
 		}
 		catch (JacksonException ex) {
-			return false;
+			return null;
 		}
+	}
+
+	/**
+	 * Whether the upstream will think on this request: its model always thinks (the catalogue's
+	 * {@code supports_thinking_type: "only"}), or the request turns thinking on.
+	 */
+	public boolean thinking() {
+		if (capabilities != null && capabilities.thinking() == ModelCapabilities.Thinking.ONLY) {
+			return true;
+		}
+		return Boolean.TRUE.equals(thinkingSwitch());
+	}
+
+	/** Removes a top-level field from the body to send. */
+	public void remove(String field) {
+		fields.put(field, null);
 	}
 
 	/**
@@ -164,6 +209,11 @@ public final class ChatRequest {
 				node = JSON.readTree(bytes, start, end - start);
 			}
 			return node;
+		}
+
+		/** The element's JSON as it will be sent: the client's bytes, or its tree once changed. */
+		public byte[] bytes() {
+			return changed ? JSON.writeValueAsBytes(node) : java.util.Arrays.copyOfRange(bytes, start, end);
 		}
 
 		/** Marks the tree as changed: it replaces the element's bytes. */

@@ -2,6 +2,7 @@ package dev.kimicode2api.rewrite;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -25,7 +26,10 @@ import org.springframework.web.server.ServerWebExchange;
 
 import dev.kimicode2api.FilterOrder;
 import dev.kimicode2api.KimicodeProperties;
+import dev.kimicode2api.models.ModelCatalogue;
 import dev.kimicode2api.routing.CachedRequestBody;
+import dev.kimicode2api.routing.ModelCapabilities;
+import dev.kimicode2api.routing.RouteSettings;
 import dev.kimicode2api.routing.RouteSettingsRegistry;
 import dev.kimicode2api.routing.VirtualModel;
 import dev.kimicode2api.web.RequestRecord;
@@ -47,10 +51,14 @@ public class RequestBodyGlobalFilter implements GlobalFilter, Ordered {
 
 	private final RouteSettingsRegistry registry;
 
+	private final ModelCatalogue catalogue;
+
 	private final long maxRequestBytes;
 
-	public RequestBodyGlobalFilter(RouteSettingsRegistry registry, KimicodeProperties properties) {
+	public RequestBodyGlobalFilter(RouteSettingsRegistry registry, ModelCatalogue catalogue,
+			KimicodeProperties properties) {
 		this.registry = registry;
+		this.catalogue = catalogue;
 		this.maxRequestBytes = properties.maxRequestSize().toBytes();
 	}
 
@@ -122,10 +130,34 @@ public class RequestBodyGlobalFilter implements GlobalFilter, Ordered {
 		RequestRecord record = RequestRecord.of(exchange);
 		record.model(model);
 		record.stream(request.stream());
-		VirtualModel virtual = model == null ? null : registry.forRoute(route).virtualModels().get(model);
+		RouteSettings settings = registry.forRoute(route);
+		if (model == null) {
+			return steps(exchange, route, settings, request, Map.of(), repairs, path, accept);
+		}
+		HttpHeaders headers = exchange.getRequest().getHeaders();
+		Map<String, ModelCapabilities> known = catalogue.now(settings, headers);
+		if (known != null) {
+			return steps(exchange, route, settings, request, known, repairs, path, accept);
+		}
+		return catalogue.first(settings, headers, settings.catalogue().maxWait())
+			.flatMap(fetched -> steps(exchange, route, settings, request, fetched, repairs, path, accept));
+	}
+
+	/**
+	 * The virtual model, what the model accepts ({@code known}: the upstream's catalogue for this key, else the
+	 * route's declared models), then the repairs. Repairs that have nothing to wait for answer {@code Mono.empty()}
+	 * and cost no operator; once one waits (for the agent store), the following ones run after it.
+	 */
+	private Mono<RequestTranslation.Chat> steps(ServerWebExchange exchange, Route route, RouteSettings settings,
+			ChatRequest request, Map<String, ModelCapabilities> known, List<ChatRequestRepair> repairs,
+			@Nullable String path, @Nullable MediaType accept) {
+		String model = request.model();
+		VirtualModel virtual = model == null ? null : settings.virtualModel(model, known);
 		if (virtual != null) {
 			applyVirtualModel(exchange, route, request, virtual);
 		}
+		String upstreamModel = virtual != null ? virtual.model() : model;
+		request.capabilities(upstreamModel == null ? null : settings.capabilities(upstreamModel, known));
 		Mono<Void> waiting = null;
 		for (ChatRequestRepair repair : repairs) {
 			if (waiting != null) {
@@ -136,7 +168,7 @@ public class RequestBodyGlobalFilter implements GlobalFilter, Ordered {
 				waiting = step == Mono.<Void>empty() ? null : step;
 			}
 		}
-		String upstreamModel = virtual != null ? virtual.model() : model;
+		RequestRecord record = RequestRecord.of(exchange);
 		return waiting == null ? Mono.just(send(record, request, upstreamModel, path, accept))
 				: waiting.then(Mono.fromSupplier(() -> send(record, request, upstreamModel, path, accept)));
 	}

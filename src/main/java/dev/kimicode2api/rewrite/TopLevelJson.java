@@ -29,16 +29,23 @@ public final class TopLevelJson {
 	/** Field name to the [start, end) byte spans of its values (a repeated key has several). */
 	private final Map<String, List<int[]>> spans;
 
+	/** Every member in order: its name's first byte, then its value's [start, end). */
+	private final List<int[]> members;
+
+	private final List<String> memberNames;
+
 	private final int closingBrace;
 
 	private final @Nullable String model;
 
 	private final boolean stream;
 
-	private TopLevelJson(byte[] bytes, Map<String, List<int[]>> spans, int closingBrace, @Nullable String model,
-			boolean stream) {
+	private TopLevelJson(byte[] bytes, Map<String, List<int[]>> spans, List<int[]> members, List<String> memberNames,
+			int closingBrace, @Nullable String model, boolean stream) {
 		this.bytes = bytes;
 		this.spans = spans;
+		this.members = members;
+		this.memberNames = memberNames;
 		this.closingBrace = closingBrace;
 		this.model = model;
 		this.stream = stream;
@@ -76,6 +83,8 @@ public final class TopLevelJson {
 	 */
 	public static TopLevelJson parse(byte[] bytes) {
 		Map<String, List<int[]>> spans = new LinkedHashMap<>();
+		List<int[]> members = new ArrayList<>();
+		List<String> memberNames = new ArrayList<>();
 		String model = null;
 		boolean stream = false;
 		try (JsonParser parser = FACTORY.createParser(ObjectReadContext.empty(), bytes)) {
@@ -85,6 +94,7 @@ public final class TopLevelJson {
 			JsonToken token;
 			while ((token = parser.nextToken()) == JsonToken.PROPERTY_NAME) {
 				String name = parser.currentName();
+				int keyStart = (int) parser.currentTokenLocation().getByteOffset();
 				JsonToken value = parser.nextToken();
 				int start = (int) parser.currentTokenLocation().getByteOffset();
 				int end;
@@ -105,6 +115,8 @@ public final class TopLevelJson {
 					stream = value == JsonToken.VALUE_TRUE;
 				}
 				spans.computeIfAbsent(name, k -> new ArrayList<>(1)).add(new int[] { start, end });
+				members.add(new int[] { keyStart, start, end });
+				memberNames.add(name);
 			}
 			if (token != JsonToken.END_OBJECT) {
 				throw new InvalidBodyException("The request body is not valid JSON");
@@ -113,7 +125,7 @@ public final class TopLevelJson {
 			if (parser.nextToken() != null) {
 				throw new InvalidBodyException("The request body has content after its JSON object");
 			}
-			return new TopLevelJson(bytes, spans, closingBrace, model, stream);
+			return new TopLevelJson(bytes, spans, members, memberNames, closingBrace, model, stream);
 		}
 		catch (JacksonException ex) {
 			throw new InvalidBodyException("The request body is not valid JSON: " + ex.getOriginalMessage());
@@ -134,7 +146,7 @@ public final class TopLevelJson {
 
 	/**
 	 * The same, with edits inside values as well (which must not overlap each other nor a field set here): the
-	 * bytes between them are kept exactly as sent.
+	 * bytes between them are kept exactly as sent. A field set to {@code null} is removed, with one comma.
 	 */
 	public byte[] with(Map<String, String> fields, List<Edit> inner) {
 		if (fields.isEmpty() && inner.isEmpty()) {
@@ -144,6 +156,9 @@ public final class TopLevelJson {
 		StringBuilder appended = new StringBuilder();
 		fields.forEach((name, json) -> {
 			List<int[]> at = spans.get(name);
+			if (json == null) {
+				return; // removals below, where the commas are known
+			}
 			if (at == null) {
 				appended.append(',').append(quote(name)).append(':').append(json);
 			}
@@ -151,8 +166,21 @@ public final class TopLevelJson {
 				at.forEach(span -> edits.add(new Edit(span[0], span[1], json.getBytes(StandardCharsets.UTF_8))));
 			}
 		});
+		int lastKept = -1;
+		for (int i = members.size() - 1; i >= 0 && lastKept < 0; i--) {
+			if (!fields.containsKey(memberNames.get(i)) || fields.get(memberNames.get(i)) != null) {
+				lastKept = i;
+			}
+		}
+		for (int i = 0; i < members.size(); i++) {
+			if (fields.containsKey(memberNames.get(i)) && fields.get(memberNames.get(i)) == null) {
+				// before the last kept member, a member leaves with the comma after it; after it, with the one before
+				edits.add(i < lastKept ? new Edit(members.get(i)[0], members.get(i + 1)[0], new byte[0])
+						: new Edit(i == 0 ? members.get(i)[0] : members.get(i - 1)[2], members.get(i)[2], new byte[0]));
+			}
+		}
 		if (!appended.isEmpty()) {
-			String text = spans.isEmpty() ? appended.substring(1) : appended.toString();
+			String text = lastKept < 0 ? appended.substring(1) : appended.toString();
 			edits.add(new Edit(closingBrace, closingBrace, text.getBytes(StandardCharsets.UTF_8)));
 		}
 		edits.sort(Comparator.comparingInt(Edit::start));
@@ -263,7 +291,7 @@ public final class TopLevelJson {
 		return elements;
 	}
 
-	static String quote(String text) {
+	public static String quote(String text) {
 		StringBuilder quoted = new StringBuilder(text.length() + 2).append('"');
 		for (char c : text.toCharArray()) {
 			switch (c) {

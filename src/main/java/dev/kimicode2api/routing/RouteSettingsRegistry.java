@@ -26,7 +26,6 @@ import org.springframework.stereotype.Component;
 import org.springframework.web.server.ServerWebExchange;
 
 import dev.kimicode2api.errors.ErrorDialect;
-import dev.kimicode2api.responses.ResponsesBridgeGatewayFilterFactory;
 
 import static org.springframework.cloud.gateway.support.ServerWebExchangeUtils.GATEWAY_ROUTE_ATTR;
 
@@ -52,7 +51,7 @@ public class RouteSettingsRegistry {
 			RouteDefinition route = routes.get(i);
 			String key = PREFIX + "[" + i + "]";
 			validateUri(route.getUri(), key + ".uri");
-			RouteSettings parsed = parse(route.getId(), route.getMetadata(), key + ".metadata");
+			RouteSettings parsed = parse(route.getId(), route.getUri(), route.getMetadata(), key + ".metadata");
 			RouteSettings settings = parsed.claiming(claimedModels(route, key, parsed.virtualModels().keySet()));
 			all.add(settings);
 			byRouteId.put(route.getId(), settings);
@@ -73,12 +72,23 @@ public class RouteSettingsRegistry {
 
 	private static final Arg BOOLEAN = new Arg(v -> v.equals("true") || v.equals("false"), "true or false");
 
+	/** A number, or empty to leave that setting alone. */
+	private static final Arg NUMBER = new Arg(v -> v.isEmpty() || v.matches("-?\\d+(\\.\\d+)?"),
+			"a number, or empty to leave it alone");
+
 	/** The arguments each of this gateway's route filters takes, the shortcut form's first one first. */
 	private static final Map<String, Map<String, Arg>> OWN_FILTERS = Map.of(
 			"ReasoningMemory", Map.of("placeholder", new Arg(v -> !v.isBlank(),
 					"a non-empty text (Kimi refuses an empty reasoning_content)")),
-			"KimiRepairs", Map.of("schema-types", BOOLEAN, "empty-tool-call-content", BOOLEAN),
-			"ResponsesBridge", Map.of("chat-path", new Arg(ResponsesBridgeGatewayFilterFactory::isPath,
+			"KimiRepairs", Map.ofEntries(Map.entry("schema-types", BOOLEAN), Map.entry("empty-tool-call-content", BOOLEAN),
+					Map.entry("thinking-off-switch", BOOLEAN), Map.entry("developer-role", BOOLEAN),
+					Map.entry("effort", BOOLEAN), Map.entry("sampling", BOOLEAN), Map.entry("thinking-temperature", NUMBER),
+					Map.entry("thinking-top-p", NUMBER), Map.entry("thinking-presence-penalty", NUMBER),
+					Map.entry("thinking-frequency-penalty", NUMBER), Map.entry("forced-tool-choice", BOOLEAN),
+					Map.entry("thinking-headroom-tokens", new Arg(v -> v.matches("\\d{1,7}"),
+							"a whole number of tokens (0 adds none)")),
+					Map.entry("stream-usage", BOOLEAN)),
+			"ResponsesBridge", Map.of("chat-path", new Arg(RouteSettingsRegistry::isPath,
 					"a path such as /v1/chat/completions")));
 
 	private static final Map<String, String> SHORTCUT_FIRST = Map.of("ReasoningMemory", "placeholder",
@@ -159,7 +169,7 @@ public class RouteSettingsRegistry {
 	/** The settings of a live route (also one added later through another route locator). */
 	public RouteSettings forRoute(Route route) {
 		return byRouteId.computeIfAbsent(route.getId(),
-				id -> parse(id, route.getMetadata(), PREFIX + "[" + id + "].metadata"));
+				id -> parse(id, route.getUri(), route.getMetadata(), PREFIX + "[" + id + "].metadata"));
 	}
 
 	/** The settings of the route that took this exchange, or {@code null} before routing. */
@@ -218,7 +228,7 @@ public class RouteSettingsRegistry {
 		}
 	}
 
-	static RouteSettings parse(String routeId, Map<String, Object> metadata, String key) {
+	static RouteSettings parse(String routeId, @Nullable URI uri, Map<String, Object> metadata, String key) {
 		String userAgent = string(metadata.get("user-agent"));
 		String dialectName = string(metadata.get("error-dialect"));
 		ErrorDialect dialect;
@@ -231,7 +241,12 @@ public class RouteSettingsRegistry {
 					+ List.of(ErrorDialect.values()).toString().toLowerCase(Locale.ROOT));
 		}
 		String ownedBy = string(metadata.get("owned-by"));
-		List<String> models = names(metadata.get("models"), key + ".models");
+		Map<String, ModelCapabilities> declared = declaredModels(metadata.get("models"), key + ".models");
+		List<String> models = declared.isEmpty() ? names(metadata.get("models"), key + ".models")
+				: declared.values().stream().filter(ModelCapabilities::listed).map(ModelCapabilities::id).toList();
+		RouteSettings.Catalogue catalogue = catalogue(uri, metadata.get("catalogue"), key + ".catalogue");
+		String thinkingOn = metadata.get("thinking-on") == null ? null
+				: jsonText(metadata.get("thinking-on"), key + ".thinking-on");
 		Map<String, VirtualModel> virtualModels = new LinkedHashMap<>();
 		Object virtual = metadata.get("virtual-models");
 		if (virtual != null) {
@@ -244,7 +259,137 @@ public class RouteSettingsRegistry {
 			});
 		}
 		return new RouteSettings(routeId, userAgent == null || userAgent.isBlank() ? null : userAgent, dialect,
-				ownedBy == null ? "kimicode2api" : ownedBy, models, Collections.unmodifiableMap(virtualModels), List.of());
+				ownedBy == null ? "kimicode2api" : ownedBy, models, declared, catalogue, thinkingOn,
+				Collections.unmodifiableMap(virtualModels), List.of());
+	}
+
+	/** The keys a declared model takes, and what each must be. */
+	private static final Map<String, String> MODEL_KEYS = Map.of("display-name", "a text", "context-length",
+			"a positive whole number of tokens", "thinking", "only, both or no", "efforts",
+			"a list of effort names such as low, high, max", "default-effort", "one of the model's efforts", "listed",
+			"true or false");
+
+	/**
+	 * {@code models} as a map of model id to what it accepts ({@code models: {k3: {thinking: both, ...}}}); empty
+	 * for the older forms (a name, a comma-separated list, a YAML list), which declare names only.
+	 */
+	private static Map<String, ModelCapabilities> declaredModels(@Nullable Object value, String key) {
+		if (!(value instanceof Map<?, ?> map) || map.isEmpty() || map.keySet().stream()
+			.allMatch(k -> String.valueOf(k).chars().allMatch(Character::isDigit))) {
+			return Map.of(); // a YAML list is bound as {"0": a, "1": b}
+		}
+		Map<String, ModelCapabilities> declared = new LinkedHashMap<>();
+		map.forEach((name, settings) -> {
+			String id = String.valueOf(name).trim();
+			String at = key + "." + id;
+			if (id.isEmpty()) {
+				throw new IllegalStateException(key + " has an empty model name");
+			}
+			Map<?, ?> fields = settings == null || "".equals(settings) ? Map.of() : settings instanceof Map<?, ?> m ? m
+					: null;
+			if (fields == null) {
+				throw new IllegalStateException(at + " must be a map of what the model accepts (" + MODEL_KEYS.keySet()
+						+ "), or empty");
+			}
+			for (Object field : fields.keySet()) {
+				if (!MODEL_KEYS.containsKey(String.valueOf(field))) {
+					throw new IllegalStateException(at + "." + field + " is not a model setting; it takes "
+							+ new java.util.TreeSet<>(MODEL_KEYS.keySet()));
+				}
+			}
+			ModelCapabilities.Thinking thinking;
+			String thinkingText = string(fields.get("thinking"));
+			try {
+				thinking = thinkingText == null ? ModelCapabilities.Thinking.NO
+						: ModelCapabilities.Thinking.parse(thinkingText);
+			}
+			catch (IllegalArgumentException ex) {
+				throw new IllegalStateException(at + ".thinking '" + thinkingText + "' must be " + MODEL_KEYS.get("thinking"));
+			}
+			List<String> efforts = names(fields.get("efforts"), at + ".efforts");
+			String defaultEffort = string(fields.get("default-effort"));
+			if (defaultEffort != null && !efforts.contains(defaultEffort.trim())) {
+				throw new IllegalStateException(at + ".default-effort '" + defaultEffort + "' must be one of "
+						+ at + ".efforts " + efforts);
+			}
+			Long context = null;
+			if (fields.get("context-length") != null) {
+				try {
+					context = Long.valueOf(String.valueOf(fields.get("context-length")).trim());
+				}
+				catch (NumberFormatException ex) {
+					context = -1L;
+				}
+				if (context < 1) {
+					throw new IllegalStateException(at + ".context-length '" + fields.get("context-length") + "' must be "
+							+ MODEL_KEYS.get("context-length"));
+				}
+			}
+			Object listed = fields.get("listed");
+			if (listed != null && !BOOLEAN.valid().test(String.valueOf(listed).trim())) {
+				throw new IllegalStateException(at + ".listed '" + listed + "' must be true or false");
+			}
+			String displayName = string(fields.get("display-name"));
+			String effort = defaultEffort == null ? null : defaultEffort.trim();
+			declared.put(id, new ModelCapabilities(id, thinking, efforts, effort, context,
+					listed == null || Boolean.parseBoolean(String.valueOf(listed).trim()),
+					ModelCapabilities.entryOf(id, displayName, context, thinking, efforts, effort)));
+		});
+		return Collections.unmodifiableMap(declared);
+	}
+
+	private static final Map<String, String> CATALOGUE_DEFAULTS = Map.of("path", "/v1/models", "refresh", "10m",
+			"wait", "300ms", "timeout", "5s");
+
+	/** {@code catalogue: {path, refresh, wait, timeout}}; {@code null} when the route has none. */
+	private static RouteSettings.@Nullable Catalogue catalogue(@Nullable URI uri, @Nullable Object value, String key) {
+		if (value == null) {
+			return null;
+		}
+		if (uri == null || !List.of("http", "https").contains(String.valueOf(uri.getScheme()))) {
+			throw new IllegalStateException(key + " needs a route uri of http or https, not '" + uri + "'");
+		}
+		if (!(value instanceof Map<?, ?> map)) {
+			throw new IllegalStateException(key + " must be a map with " + new java.util.TreeSet<>(CATALOGUE_DEFAULTS.keySet()));
+		}
+		Map<String, String> settings = new LinkedHashMap<>(CATALOGUE_DEFAULTS);
+		map.forEach((name, setting) -> {
+			if (!CATALOGUE_DEFAULTS.containsKey(String.valueOf(name))) {
+				throw new IllegalStateException(key + "." + name + " is not a catalogue setting; it takes "
+						+ new java.util.TreeSet<>(CATALOGUE_DEFAULTS.keySet()));
+			}
+			settings.put(String.valueOf(name), String.valueOf(setting).trim());
+		});
+		if (!isPath(settings.get("path"))) {
+			throw new IllegalStateException(key + ".path '" + settings.get("path") + "' must be a path such as /v1/models");
+		}
+		return new RouteSettings.Catalogue(URI.create(uri.getScheme() + "://" + uri.getRawAuthority()
+				+ UpstreamBasePathGlobalFilter.basePath(uri) + settings.get("path")), duration(settings.get("refresh"), key + ".refresh"),
+				duration(settings.get("wait"), key + ".wait"), duration(settings.get("timeout"), key + ".timeout"));
+	}
+
+	private static java.time.Duration duration(String value, String key) {
+		try {
+			java.time.Duration duration = org.springframework.boot.convert.DurationStyle.detectAndParse(value);
+			if (!duration.isNegative()) {
+				return duration;
+			}
+		}
+		catch (IllegalArgumentException ex) {
+			// named below
+		}
+		throw new IllegalStateException(key + " '" + value + "' must be a duration such as 300ms, 5s or 10m");
+	}
+
+	/** A path that can be put in a URI as it is: it starts with a slash and has no query, fragment or space. */
+	public static boolean isPath(@Nullable String path) {
+		try {
+			return path != null && path.startsWith("/")
+					&& path.equals(java.net.URI.create("http://host" + path).getRawPath());
+		}
+		catch (IllegalArgumentException ex) {
+			return false;
+		}
 	}
 
 	private static VirtualModel virtualModel(String name, Object value, String key) {

@@ -20,8 +20,4 @@ public record VirtualModel(String name, String model, Map<String, String> set, @
 		set = Map.copyOf(set);
 	}
 
-	public VirtualModel(String name, String model, Map<String, String> set) {
-		this(name, model, set, null, false);
-	}
-
 }

@@ -20,8 +20,8 @@ import tools.jackson.databind.JsonNode;
  * @param usage the top-level {@code usage}, or {@code null}
  * @param error an in-band {@code error} (how OpenAI-compatible servers report a failure inside a stream), or {@code null}
  */
-public record ChatChunk(@Nullable String model, List<Choice> choices, @Nullable JsonNode usage,
-		@Nullable JsonNode error) {
+public record ChatChunk(@Nullable String id, @Nullable Long created, @Nullable String model, List<Choice> choices,
+		@Nullable JsonNode usage, @Nullable JsonNode error) {
 
 	/**
 	 * @param usage the usage inside this choice (Kimi's streams carry it in the finishing chunk's {@code choices[0]})
@@ -65,6 +65,8 @@ public record ChatChunk(@Nullable String model, List<Choice> choices, @Nullable 
 			if (parser.nextToken() != JsonToken.START_OBJECT) {
 				throw new StreamReadException(parser, "not a JSON object");
 			}
+			String id = null;
+			Long created = null;
 			String model = null;
 			List<Choice> choices = List.of();
 			JsonNode usage = null;
@@ -72,6 +74,8 @@ public record ChatChunk(@Nullable String model, List<Choice> choices, @Nullable 
 			for (String name = parser.nextName(); name != null; name = parser.nextName()) {
 				JsonToken token = parser.nextToken();
 				switch (name) {
+					case "id" -> id = text(parser, token);
+					case "created" -> created = token == JsonToken.VALUE_NUMBER_INT ? parser.getLongValue() : skip(parser, null);
 					case "model" -> model = text(parser, token);
 					case "choices" -> choices = token == JsonToken.START_ARRAY ? choices(parser) : skip(parser, List.of());
 					case "usage" -> usage = parser.readValueAsTree();
@@ -82,7 +86,7 @@ public record ChatChunk(@Nullable String model, List<Choice> choices, @Nullable 
 			if (parser.nextToken() != null) {
 				throw new StreamReadException(parser, "more than one JSON value");
 			}
-			return new ChatChunk(model, choices, usage, error);
+			return new ChatChunk(id, created, model, choices, usage, error);
 		}
 	}
 

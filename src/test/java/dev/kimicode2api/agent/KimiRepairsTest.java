@@ -61,7 +61,7 @@ class KimiRepairsTest extends GatewayTest {
 	void untypedPropertySchemasGetATypeAndEverythingElseArrivesAsSent() throws Exception {
 		upstream.respond(FakeUpstream.json(200, KimiWire.answer("found")));
 		String body = "{\"model\":\"kimi-for-coding\",\"messages\":[{\"role\":\"user\",\"content\":\"find x \\u00e9\"}],"
-				+ "\"tools\":[" + TYPED_TOOL + "," + UNTYPED_TOOL + "],\"temperature\":0.60}";
+				+ "\"tools\":[" + TYPED_TOOL + "," + UNTYPED_TOOL + "],\"user\":\"dev\\u00e9\"}";
 		double before = metric("kimicode2api_repairs_total{kind=\"schema_type\",route=\"kimi-chat\"}");
 		LogCapture.clear();
 
@@ -75,7 +75,7 @@ class KimiRepairsTest extends GatewayTest {
 		// Only the repaired tool is re-written: the rest of the body, the other tool included, is the client's bytes.
 		String text = new String(sent, StandardCharsets.UTF_8);
 		assertThat(text).startsWith("{\"model\":\"kimi-for-coding\",\"messages\":[{\"role\":\"user\",\"content\":"
-				+ "\"find x \\u00e9\"}],\"tools\":[" + TYPED_TOOL + ",").endsWith("],\"temperature\":0.60}");
+				+ "\"find x \\u00e9\"}],\"tools\":[" + TYPED_TOOL + ",").endsWith("],\"user\":\"dev\\u00e9\"}");
 		assertThat(metric("kimicode2api_repairs_total{kind=\"schema_type\",route=\"kimi-chat\"}") - before)
 			.isEqualTo(10);
 		assertThat(LogCapture.accessLines(1)).anyMatch(line -> line.contains("repairs=schema_type:10"));
@@ -94,8 +94,11 @@ class KimiRepairsTest extends GatewayTest {
 		assertThat(messages.get(1).has("content")).isFalse();
 		assertThat(messages.get(3).has("content")).isFalse();
 		JsonNode expected = JSON.readTree(EMPTY_CONTENT_HISTORY);
+		// kimi-for-coding always thinks: the turns without their reasoning get the placeholder too (ReasoningMemory)
 		((tools.jackson.databind.node.ObjectNode) expected.get(1)).remove("content");
+		((tools.jackson.databind.node.ObjectNode) expected.get(1)).put("reasoning_content", "[reasoning unavailable]");
 		((tools.jackson.databind.node.ObjectNode) expected.get(3)).remove("content");
+		((tools.jackson.databind.node.ObjectNode) expected.get(3)).put("reasoning_content", "[reasoning unavailable]");
 		assertThat(messages).isEqualTo(expected);
 		// The tool results, untouched, keep the client's spelling.
 		assertThat(new String(sent, StandardCharsets.UTF_8))

@@ -80,7 +80,7 @@ class ReasoningMemoryTest extends GatewayTest {
 		assertThat(sent.at("/messages/1/reasoning_content").asString())
 			.isEqualTo("The user wants notes.txt; I should read it.");
 		assertThat(sent.at("/messages/1/tool_calls/0/id").asString()).isEqualTo(callId);
-		assertThat(sent.get("thinking").asBoolean()).isTrue();
+		assertThat(sent.get("thinking").get("type").asString()).isEqualTo("enabled");
 	}
 
 	@Test
@@ -202,8 +202,8 @@ class ReasoningMemoryTest extends GatewayTest {
 	@Test
 	void withoutThinkingOrWithNothingToRepairTheRequestArrivesByteForByte() throws Exception {
 		String callId = callId();
-		// Thinking off: Kimi does not ask for reasoning, and the gateway changes nothing.
-		String plain = secondTurn("kimi-for-coding", callId, "{\"path\":\"notes.txt\"}", "null");
+		// Thinking off (k3 thinks only when asked): Kimi does not ask for reasoning, and the gateway changes nothing.
+		String plain = secondTurn("k3", callId, "{\"path\":\"notes.txt\"}", "null");
 		upstream.respond(FakeUpstream.json(200, KimiWire.answer("ok")));
 		assertThat(postJson("/v1/chat/completions", plain, "Authorization", key()).statusCode()).isEqualTo(200);
 		assertThat(upstream.takeRequest().body()).isEqualTo(plain.getBytes(StandardCharsets.UTF_8));

@@ -84,13 +84,14 @@ class LangChain4jCompatibilityTest extends GatewayTest {
 			.build()
 			.listModels();
 
-		assertThat(models).extracting(ModelDescription::name)
-			.containsExactly("kimi-for-coding", "kimi-for-coding-thinking", "kimi-for-coding-thinking-inline");
+		assertThat(models).extracting(ModelDescription::name).containsExactly("kimi-for-coding", "kimi-for-coding-highspeed", "k3-256k", "k3",
+					"kimi-for-coding-thinking", "kimi-for-coding-thinking-inline", "kimi-for-coding-highspeed-thinking-inline",
+					"k3-256k-thinking", "k3-256k-thinking-inline", "k3-thinking", "k3-thinking-inline");
 		assertThat(models).allSatisfy(model -> {
 			assertThat(model.owner()).isEqualTo("moonshotai");
 			assertThat(model.createdAt()).isNotNull();
 		});
-		assertThat(upstream.requestCount()).as("the model list is the gateway's own").isZero();
+		assertThat(upstream.requestCount()).as("no chat request reached the upstream").isZero();
 	}
 
 	@Test
@@ -151,8 +152,7 @@ class LangChain4jCompatibilityTest extends GatewayTest {
 		assertForwardedChat(received, KEY);
 		JsonNode sent = body(received);
 		assertThat(sent.get("model").asString()).isEqualTo("kimi-for-coding");
-		assertThat(sent.get("thinking").isBoolean()).isTrue();
-		assertThat(sent.get("thinking").asBoolean()).isTrue();
+		assertThat(sent.get("thinking").path("type").asString()).isEqualTo("enabled");
 	}
 
 	@Test
@@ -177,7 +177,7 @@ class LangChain4jCompatibilityTest extends GatewayTest {
 		assertForwardedChat(received, KEY);
 		JsonNode sent = body(received);
 		assertThat(sent.get("model").asString()).isEqualTo("kimi-for-coding");
-		assertThat(sent.get("thinking").asBoolean()).isTrue();
+		assertThat(sent.get("thinking").path("type").asString()).isEqualTo("enabled");
 		assertThat(sent.get("stream").asBoolean()).isTrue();
 	}
 

@@ -68,14 +68,21 @@ class OpenAiJavaSdkCompatibilityTest extends GatewayTest {
 	void listsAndRetrievesModels() {
 		List<Model> models = client.models().list().data();
 
-		assertThat(models).extracting(Model::id).containsExactly("kimi-for-coding", "kimi-for-coding-thinking", "kimi-for-coding-thinking-inline");
+		// Kimi's own catalogue for this key, in its order, then the virtual and the derived thinking models.
+		assertThat(models).extracting(Model::id).containsExactly("kimi-for-coding", "kimi-for-coding-highspeed", "k3-256k", "k3",
+					"kimi-for-coding-thinking", "kimi-for-coding-thinking-inline", "kimi-for-coding-highspeed-thinking-inline",
+					"k3-256k-thinking", "k3-256k-thinking-inline", "k3-thinking", "k3-thinking-inline");
+		// Capability fields pass through: UIs read the context length.
+		assertThat(models.get(0)._additionalProperties().get("context_length")).isEqualTo(JsonValue.from(1048576));
+		assertThat(models.get(3)._additionalProperties().get("supports_thinking_type")).isEqualTo(JsonValue.from("both"));
+		assertThat(models.get(9)._additionalProperties().get("context_length")).isEqualTo(JsonValue.from(262144));
 		assertThat(models).allSatisfy(model -> {
 			assertThat(model.ownedBy()).isEqualTo("moonshotai");
 			assertThat(model.created()).isPositive();
 			assertThat(model._object_()).isEqualTo(JsonValue.from("model"));
 		});
 		assertThat(client.models().retrieve("kimi-for-coding-thinking").id()).isEqualTo("kimi-for-coding-thinking");
-		assertThat(upstream.requestCount()).as("the model list is the gateway's own").isZero();
+		assertThat(upstream.requestCount()).as("no chat request reached the upstream").isZero();
 	}
 
 	@Test
@@ -161,8 +168,7 @@ class OpenAiJavaSdkCompatibilityTest extends GatewayTest {
 		assertForwardedChat(received, KEY);
 		JsonNode sent = body(received);
 		assertThat(sent.get("model").asString()).isEqualTo("kimi-for-coding");
-		assertThat(sent.get("thinking").isBoolean()).isTrue();
-		assertThat(sent.get("thinking").asBoolean()).isTrue();
+		assertThat(sent.get("thinking").path("type").asString()).isEqualTo("enabled");
 	}
 
 	@Test
@@ -198,7 +204,7 @@ class OpenAiJavaSdkCompatibilityTest extends GatewayTest {
 		assertForwardedChat(received, KEY);
 		JsonNode sent = body(received);
 		assertThat(sent.get("model").asString()).isEqualTo("kimi-for-coding");
-		assertThat(sent.get("thinking").asBoolean()).isTrue();
+		assertThat(sent.get("thinking").path("type").asString()).isEqualTo("enabled");
 		assertThat(sent.get("stream").asBoolean()).isTrue();
 	}
 
@@ -221,7 +227,7 @@ class OpenAiJavaSdkCompatibilityTest extends GatewayTest {
 		assertThat(completion.usage().orElseThrow().totalTokens()).isEqualTo(17);
 		JsonNode sent = body(upstream.takeRequest());
 		assertThat(sent.get("model").asString()).isEqualTo("kimi-for-coding");
-		assertThat(sent.get("thinking").asBoolean()).isTrue();
+		assertThat(sent.get("thinking").path("type").asString()).isEqualTo("enabled");
 	}
 
 	@Test

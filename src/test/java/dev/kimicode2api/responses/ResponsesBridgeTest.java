@@ -39,10 +39,12 @@ class ResponsesBridgeTest extends GatewayTest {
 		assertThat(received.uri()).isEqualTo("/deep/coding/v1/chat/completions?trace=1");
 		assertThat(received.headers().get("User-Agent")).isEqualTo("KimiCLI/0.2.0");
 		assertThat(received.headers().get("Authorization")).isEqualTo("Bearer sk-resp-plain");
+		// kimi-for-coding always thinks: the temperature it refuses is left out, and the output limit gets the
+		// route's headroom for reasoning (the Responses settings reach Kimi through the same repairs as chat).
 		assertThat(JSON.readTree(received.body())).isEqualTo(JSON.readTree("""
 				{"model":"kimi-for-coding","messages":[{"role":"system","content":"Be terse."},\
 				{"role":"system","content":"No emoji."},{"role":"user","content":"Say\\n\\nhello"}],\
-				"temperature":0.2,"max_tokens":100}"""));
+				"max_tokens":4196}"""));
 		JsonNode body = JSON.readTree(response.body());
 		assertThat(body.get("object").asString()).isEqualTo("response");
 		assertThat(body.get("id").asString()).startsWith("resp_");
@@ -147,7 +149,7 @@ class ResponsesBridgeTest extends GatewayTest {
 
 		JsonNode sent = JSON.readTree(upstream.takeRequest().body());
 		assertThat(sent.get("model").asString()).isEqualTo("kimi-for-coding");
-		assertThat(sent.get("thinking").asBoolean()).isTrue();
+		assertThat(sent.get("thinking").path("type").asString()).isEqualTo("enabled");
 		assertThat(sent.get("stream_options").get("include_usage").asBoolean()).isTrue();
 		assertThat(sent.get("tools")).hasSize(1);
 		assertThat(sent.at("/tools/0/function/name").asString()).isEqualTo("ls");
@@ -269,12 +271,13 @@ class ResponsesBridgeTest extends GatewayTest {
 
 	@Test
 	void settingsWithAChatEquivalentAreCarriedOverAndBuiltInToolsAreLeftOutAndCounted() throws Exception {
+		// k3 thinks only when asked: the settings arrive as the client set them, nothing adapted for thinking.
 		upstream.respond(FakeUpstream.json(200, KimiWire.answer("{\"ok\":true}")));
 		String leftOut = "kimicode2api_responses_tools_left_out_total{route=\"kimi-responses\",type=\"web_search\"}";
 		double before = metric(leftOut);
 
 		HttpResponse<String> response = postJson("/v1/responses", """
-				{"model":"kimi-for-coding","input":"Check it","parallel_tool_calls":false,"top_p":0.9,"user":"u1",\
+				{"model":"k3","input":"Check it","parallel_tool_calls":false,"top_p":0.9,"user":"u1",\
 				"tool_choice":{"type":"function","name":"check"},\
 				"tools":[{"type":"function","name":"check","strict":true,"parameters":{"type":"object","properties":{}}},\
 				{"type":"web_search"},{"type":"file_search","vector_store_ids":["vs"]}],\
@@ -283,10 +286,10 @@ class ResponsesBridgeTest extends GatewayTest {
 
 		assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
 		assertThat(JSON.readTree(upstream.takeRequest().body())).isEqualTo(JSON.readTree("""
-				{"model":"kimi-for-coding","messages":[{"role":"user","content":"Check it"}],\
+				{"model":"k3","messages":[{"role":"user","content":"Check it"}],\
 				"tools":[{"type":"function","function":{"name":"check","parameters":{"type":"object","properties":{}}}}],\
 				"tool_choice":{"type":"function","function":{"name":"check"}},"parallel_tool_calls":false,"top_p":0.9,\
-				"user":"u1","response_format":{"type":"json_schema","json_schema":{"name":"verdict","schema":{"type":"object",\
+				"user":"u1","reasoning_effort":"high","response_format":{"type":"json_schema","json_schema":{"name":"verdict","schema":{"type":"object",\
 				"properties":{"ok":{"type":"boolean"}}},"strict":true}}}"""));
 		assertThat(metric(leftOut) - before).isEqualTo(1);
 		JsonNode body = JSON.readTree(response.body());

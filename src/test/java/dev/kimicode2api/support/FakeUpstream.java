@@ -46,8 +46,16 @@ public final class FakeUpstream implements AutoCloseable {
 
 	private volatile Behaviour behaviour = json(200, "{}");
 
-	/** Whether chat completions are checked as Kimi checks them ({@link KimiRules}) before the behaviour answers. */
+	/** Whether requests are checked as Kimi checks them ({@link KimiRules}) before the behaviour answers. */
 	private volatile boolean kimiRules = true;
+
+	/** Which Kimi the fake plays: today's by default. */
+	private volatile KimiRules.Era era = KimiRules.Era.TODAY;
+
+	/** How {@code GET …/v1/models} is answered: Kimi's catalogue for the asking key, unless a test says otherwise. */
+	private volatile Behaviour catalogue = catalogue();
+
+	private final AtomicInteger catalogueRequests = new AtomicInteger();
 
 	/** Counted down when a client connection to this fake closes. */
 	private volatile CountDownLatch closed = new CountDownLatch(1);
@@ -80,15 +88,66 @@ public final class FakeUpstream implements AutoCloseable {
 			.flatMap(body -> {
 				Received r = new Received(request.method().name(), request.uri(), request.requestHeaders().copy(),
 						body);
+				String path = r.uri().contains("?") ? r.uri().substring(0, r.uri().indexOf('?')) : r.uri();
+				if (r.method().equals("GET") && path.endsWith("/v1/models")) {
+					catalogueRequests.incrementAndGet(); // Kimi's catalogue is its own endpoint, not a test's request
+					return Mono.from(era == KimiRules.Era.TODAY ? catalogue.apply(r, response)
+							: json(404, "{\"error\":{\"message\":\"Not found\",\"type\":\"not_found\"}}").apply(r, response));
+				}
 				received.add(r);
-				String violation = kimiRules && r.uri().contains("/chat/completions") ? KimiRules.violation(body)
-						: null;
+				boolean chat = path.endsWith("/chat/completions");
+				if (kimiRules && era == KimiRules.Era.TODAY && chat && !codingAgent(r.headers().get("User-Agent"))) {
+					return Mono.from(json(403, "{\"error\":{\"message\":\"Kimi For Coding is currently only available"
+							+ " for Coding Agents such as Kimi CLI, Claude Code, Roo Code, Kilo Code, etc.\",\"type\":"
+							+ "\"access_terminated_error\"}}").apply(r, response));
+				}
+				String violation = !kimiRules ? null : chat ? KimiRules.violation(body, era)
+						: era == KimiRules.Era.TODAY && path.endsWith("/v1/messages") ? KimiRules.messagesViolation(body)
+								: null;
 				if (violation != null) {
-					return Mono.from(json(400, "{\"error\":{\"message\":" + quote(violation)
-							+ ",\"type\":\"invalid_request_error\"}}").apply(r, response));
+					String error = chat ? "{\"error\":{\"message\":" + quote(violation) + ",\"type\":\"invalid_request_error\"}}"
+							: "{\"type\":\"error\",\"error\":{\"type\":\"invalid_request_error\",\"message\":"
+									+ quote(violation) + "}}";
+					return Mono.from(json(400, error).apply(r, response));
 				}
 				return Mono.from(current.apply(r, response));
 			});
+	}
+
+	/** The User-Agents Kimi For Coding was reported to accept in 2026 (and the gateway's default, KimiCLI/…). */
+	private static boolean codingAgent(String userAgent) {
+		return userAgent != null && (userAgent.startsWith("KimiCLI/") || userAgent.startsWith("kimi-code-cli/")
+				|| userAgent.startsWith("claude-cli/") || userAgent.startsWith("claude-code/")
+				|| userAgent.startsWith("Kilo-Code/") || userAgent.startsWith("RooCode/"));
+	}
+
+	/** Kimi's catalogue for the key the request carries (not User-Agent gated); 401 without a key. */
+	public static Behaviour catalogue() {
+		return (request, response) -> {
+			String auth = request.headers().get("Authorization");
+			String key = auth != null && auth.startsWith("Bearer ") ? auth.substring(7).strip()
+					: request.headers().get("x-api-key");
+			if (key == null || key.isBlank()) {
+				return json(401, "{\"error\":{\"message\":\"Invalid Authentication\",\"type\":\"invalid_authentication_error\"}}")
+					.apply(request, response);
+			}
+			return json(200, KimiCatalogue.forKey(key)).apply(request, response);
+		};
+	}
+
+	/** Plays Kimi as the seed knew it in 2025: no catalogue, no gate, thinking only when asked for. */
+	public void kimi2025() {
+		this.era = KimiRules.Era.Y2025;
+	}
+
+	/** How the catalogue is answered from now on (a failure, a stall), until {@link #reset()}. */
+	public void catalogue(Behaviour behaviour) {
+		this.catalogue = behaviour;
+	}
+
+	/** How many times the catalogue was asked for since the fake started. */
+	public int catalogueRequests() {
+		return catalogueRequests.get();
 	}
 
 	public String baseUrl() {
@@ -115,6 +174,8 @@ public final class FakeUpstream implements AutoCloseable {
 	public void reset() {
 		received.clear();
 		kimiRules = true;
+		era = KimiRules.Era.TODAY;
+		catalogue = catalogue();
 		behaviour = json(200, "{}");
 		closed = new CountDownLatch(1);
 	}

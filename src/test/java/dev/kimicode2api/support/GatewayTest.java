@@ -42,6 +42,18 @@ public abstract class GatewayTest {
 	@BeforeEach
 	void resetUpstream() {
 		upstream.reset();
+		if (kimi2025()) {
+			upstream.kimi2025();
+		}
+	}
+
+	/**
+	 * Whether this class's fake upstream plays Kimi as the seed knew it in 2025 (no catalogue, no User-Agent gate,
+	 * thinking only when asked, minimal bodies accepted): for tests of the gateway's own behaviour (timeouts,
+	 * retries, errors) where today's request checks are not the point. Today's Kimi is the default.
+	 */
+	protected boolean kimi2025() {
+		return false;
 	}
 
 	@AfterAll
