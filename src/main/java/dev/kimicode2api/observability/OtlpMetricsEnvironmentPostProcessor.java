@@ -1,5 +1,6 @@
 package dev.kimicode2api.observability;
 
+import java.util.HashMap;
 import java.util.Map;
 
 import org.apache.commons.logging.Log;
@@ -24,6 +25,8 @@ public class OtlpMetricsEnvironmentPostProcessor implements EnvironmentPostProce
 
 	static final String ENABLED = "management.otlp.metrics.export.enabled";
 
+	static final String URL = "management.otlp.metrics.export.url";
+
 	private final Log log;
 
 	public OtlpMetricsEnvironmentPostProcessor(DeferredLogFactory logs) {
@@ -33,7 +36,7 @@ public class OtlpMetricsEnvironmentPostProcessor implements EnvironmentPostProce
 	@Override
 	public void postProcessEnvironment(ConfigurableEnvironment environment, SpringApplication application) {
 		if (environment.containsProperty(ENABLED)) {
-			return;
+			return; // as the operator said (the registry then reads the OTEL_* variables itself)
 		}
 		String endpoint = null;
 		for (String name : new String[] { "management.otlp.metrics.export.url", "OTEL_EXPORTER_OTLP_METRICS_ENDPOINT",
@@ -45,8 +48,16 @@ public class OtlpMetricsEnvironmentPostProcessor implements EnvironmentPostProce
 		}
 		boolean enabled = endpoint != null && !"none".equalsIgnoreCase(environment.getProperty("OTEL_METRICS_EXPORTER"))
 				&& !"true".equalsIgnoreCase(environment.getProperty("OTEL_SDK_DISABLED"));
-		environment.getPropertySources()
-			.addLast(new MapPropertySource("kimicode2api-otlp-metrics", Map.of(ENABLED, String.valueOf(enabled))));
+		Map<String, Object> settings = new HashMap<>();
+		settings.put(ENABLED, String.valueOf(enabled));
+		if ("OTEL_EXPORTER_OTLP_METRICS_ENDPOINT".equals(endpoint)) {
+			settings.put(URL, environment.getProperty(endpoint).strip()); // also when given as a property, not a variable
+		}
+		else if ("OTEL_EXPORTER_OTLP_ENDPOINT".equals(endpoint)) {
+			String base = environment.getProperty(endpoint).strip();
+			settings.put(URL, (base.endsWith("/") ? base.substring(0, base.length() - 1) : base) + "/v1/metrics");
+		}
+		environment.getPropertySources().addLast(new MapPropertySource("kimicode2api-otlp-metrics", settings));
 		if (enabled && AotDetector.useGeneratedArtifacts()) {
 			log.warn(endpoint + " is set, but metrics over OTLP need the normal mode (JDK_JAVA_OPTIONS= on the image):"
 					+ " in Spring AOT mode they stay at /actuator/prometheus only. Traces are exported in both modes.");

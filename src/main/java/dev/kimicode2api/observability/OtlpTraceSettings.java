@@ -45,10 +45,12 @@ public record OtlpTraceSettings(@Nullable String endpoint, String source, Map<St
 			source = "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT";
 			endpoint = text(environment, source);
 		}
+		String given = endpoint;
 		if (endpoint == null) {
 			source = "OTEL_EXPORTER_OTLP_ENDPOINT";
-			String base = text(environment, source);
-			endpoint = base == null ? null : (base.endsWith("/") ? base.substring(0, base.length() - 1) : base) + "/v1/traces";
+			given = text(environment, source);
+			endpoint = given == null ? null
+					: (given.endsWith("/") ? given.substring(0, given.length() - 1) : given) + "/v1/traces";
 		}
 		if (endpoint == null) {
 			return new OtlpTraceSettings(null, "no endpoint", headers);
@@ -62,7 +64,7 @@ public record OtlpTraceSettings(@Nullable String endpoint, String source, Map<St
 		}
 		if (uri == null || uri.getHost() == null
 				|| !("http".equals(uri.getScheme()) || "https".equals(uri.getScheme()))) {
-			throw new IllegalStateException(source + " '" + endpoint + "' is not an http(s) URL such as"
+			throw new IllegalStateException(source + " '" + given + "' is not an http(s) URL such as"
 					+ " http://otel-collector:4318" + (source.equals("OTEL_EXPORTER_OTLP_ENDPOINT") ? "" : "/v1/traces"));
 		}
 		String transport = text(environment, "management.opentelemetry.tracing.export.otlp.transport");
