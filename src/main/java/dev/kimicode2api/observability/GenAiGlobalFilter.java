@@ -265,7 +265,13 @@ public class GenAiGlobalFilter implements GlobalFilter, Ordered {
 		return status != null && status.isError() ? String.valueOf(status.value()) : null;
 	}
 
-	/** Opt-in ({@code kimicode.observability.capture-content}): the messages as sent upstream. */
+	/** The longest content attribute, in characters (a coding agent's context can be megabytes). */
+	static final int MAX_CONTENT = 64 * 1024;
+
+	/**
+	 * Opt-in ({@code kimicode.observability.capture-content}): the messages as sent upstream, as JSON text, cut at
+	 * {@link #MAX_CONTENT} characters.
+	 */
 	private static void content(ServerWebExchange exchange, Span span) {
 		Object body = exchange.getAttribute(CACHED_REQUEST_BODY_ATTR);
 		if (!(body instanceof org.springframework.core.io.buffer.DataBuffer buffer)) {
@@ -276,15 +282,19 @@ public class GenAiGlobalFilter implements GlobalFilter, Ordered {
 				.readTree(buffer.toString(buffer.readPosition(), buffer.readableByteCount(),
 						java.nio.charset.StandardCharsets.UTF_8));
 			if (request.has("messages")) {
-				span.setAttribute(INPUT_MESSAGES, request.get("messages").toString());
+				span.setAttribute(INPUT_MESSAGES, cut(request.get("messages").toString()));
 			}
 			if (request.has("system")) {
-				span.setAttribute(SYSTEM_INSTRUCTIONS, request.get("system").toString());
+				span.setAttribute(SYSTEM_INSTRUCTIONS, cut(request.get("system").toString()));
 			}
 		}
 		catch (tools.jackson.core.JacksonException ex) {
 			// not JSON: nothing to record
 		}
+	}
+
+	private static String cut(String text) {
+		return text.length() <= MAX_CONTENT ? text : text.substring(0, MAX_CONTENT);
 	}
 
 	private String provider(Route route) {
