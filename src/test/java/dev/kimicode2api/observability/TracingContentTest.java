@@ -29,6 +29,15 @@ class TracingContentTest extends GatewayTest {
 		registry.add("management.opentelemetry.tracing.export.schedule-delay", () -> "100ms");
 	}
 
+	@org.springframework.beans.factory.annotation.Autowired
+	org.springframework.context.ApplicationContext context;
+
+	/** With Spring Boot's own endpoint property set, its OTLP exporter would join the gateway's: spans sent twice. */
+	@Test
+	void bootsEndpointPropertyMakesNoSecondExporter() {
+		assertThat(context.getBeansOfType(io.opentelemetry.sdk.trace.export.SpanExporter.class)).hasSize(1);
+	}
+
 	@Test
 	void theMessagesAsSentUpstreamAreOnTheSpanWhenOptedIn() throws Exception {
 		TracingTest.ClientTrace client = TracingTest.ClientTrace.random();

@@ -323,6 +323,28 @@ class TracingTest extends GatewayTest {
 		assertThat(number(span, "kimicode2api.repairs.schema_type")).isEqualTo(1);
 	}
 
+	@org.springframework.beans.factory.annotation.Autowired
+	org.springframework.context.ApplicationContext context;
+
+	/**
+	 * The gateway's exporter is the only one (Spring Boot's own OTLP exporter would send every span twice), no
+	 * observation becomes a span (Micrometer's handlers are left out), and no meter update looks up a span (no
+	 * Prometheus exemplars).
+	 */
+	@Test
+	void theGatewaysSpansAreTheOnlyOnesAndExportedOnce() throws Exception {
+		assertThat(context.getBeansOfType(io.opentelemetry.sdk.trace.export.SpanExporter.class)).hasSize(1);
+		assertThat(context.getBeanNamesForType(io.micrometer.tracing.handler.TracingObservationHandler.class)).isEmpty();
+		assertThat(context.getBeanNamesForType(io.prometheus.metrics.tracer.common.SpanContext.class)).isEmpty();
+
+		ClientTrace client = ClientTrace.random();
+		upstream.respond(FakeUpstream.json(200, dev.kimicode2api.support.KimiWire.answer("ok")));
+		postJson("/v1/chat/completions", "{\"model\":\"kimi-for-coding\"}", "traceparent", client.traceparent());
+		receiver.awaitSpan(client::owns, WAIT);
+		Thread.sleep(500); // a second exporter would post the same batch right after the first
+		assertThat(receiver.spans().stream().filter(client::owns)).hasSize(1);
+	}
+
 	@Test
 	void theGenAiMetricsGoOverOtlpToo() throws Exception {
 		upstream.respond(FakeUpstream.json(200, dev.kimicode2api.support.KimiWire.answer("ok")));
