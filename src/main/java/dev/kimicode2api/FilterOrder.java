@@ -12,8 +12,8 @@ import org.springframework.core.Ordered;
  * them): {@link #USER_AGENT}, then {@link #REQUEST_BODY}, the one read of the body, which applies in turn the route's
  * protocol bridge ({@code ResponsesBridge}, whose request goes on to its chat path in the same request copy as the new
  * body), its virtual model, and its repairs in their order here ({@code ReasoningMemory}, then {@code KimiRepairs});
- * Spring Cloud Gateway's own filters (Retry, …) follow, then
- * {@link #UPSTREAM_BASE_PATH}.
+ * then {@link #GEN_AI} (the upstream call's span and GenAI meters, once the request to send is known); Spring Cloud
+ * Gateway's own filters (Retry, …) follow, then {@link #UPSTREAM_BASE_PATH}.
  *
  * <p>Response side: each filter below wraps the response on the way in, so the one with the highest order sees the
  * upstream's bytes first. From the upstream to the client: {@link #UPSTREAM_ERROR} (errors in the route's dialect),
@@ -30,6 +30,9 @@ public final class FilterOrder {
 	public static final int USER_AGENT = Ordered.HIGHEST_PRECEDENCE + 100;
 
 	public static final int REQUEST_BODY = Ordered.HIGHEST_PRECEDENCE + 200;
+
+	/** After {@link #REQUEST_BODY}: the model asked, the model sent and the repairs are known; retries are inside. */
+	public static final int GEN_AI = Ordered.HIGHEST_PRECEDENCE + 300;
 
 	private static final int WRITE = NettyWriteResponseFilter.WRITE_RESPONSE_FILTER_ORDER;
 

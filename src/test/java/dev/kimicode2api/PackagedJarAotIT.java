@@ -18,6 +18,7 @@ import tools.jackson.databind.JsonNode;
 
 import dev.kimicode2api.support.FakeUpstream;
 import dev.kimicode2api.support.GatewayProcess;
+import dev.kimicode2api.support.OtlpReceiver;
 
 import static dev.kimicode2api.ChatCompletionsTest.JSON;
 import static dev.kimicode2api.ChatCompletionsTest.assertError;
@@ -158,6 +159,52 @@ class PackagedJarAotIT {
 			assertThat(moonshot.pollRequest(Duration.ofMillis(200))).as("kimi-for-coding stays on kimi-chat").isNull();
 			assertThat(get(port, "/v1/models").body()).contains("\"kimi-k2-turbo-preview\"");
 			gateway.assertCleanOutput();
+		}
+	}
+
+	/**
+	 * Tracing is switched on when the container starts, also in AOT mode: spans reach the collector and the span's
+	 * context the upstream. Metrics over OTLP need the normal mode (the OTLP registry is a bean that AOT fixed as
+	 * absent): AOT mode says so, the normal mode sends them.
+	 */
+	@Test
+	void tracingIsSwitchedOnAtRunTimeInAotModeAndMetricsOverOtlpInTheNormalMode() throws Exception {
+		Map<String, String> environment = new HashMap<>();
+		try (FakeUpstream upstream = new FakeUpstream(); OtlpReceiver collector = new OtlpReceiver()) {
+			environment.put("KIMI_API_BASE_URL", upstream.baseUrl());
+			environment.put("OTEL_EXPORTER_OTLP_ENDPOINT", collector.baseUrl());
+			environment.put("MANAGEMENT_TRACING_SAMPLING_PROBABILITY", "1.0");
+			environment.put("MANAGEMENT_OPENTELEMETRY_TRACING_EXPORT_SCHEDULE_DELAY", "100ms");
+			environment.put("MANAGEMENT_OTLP_METRICS_EXPORT_STEP", "1s"); // Boot's default step (1m) wins over OTEL_METRIC_EXPORT_INTERVAL
+			try (GatewayProcess gateway = startAot(environment)) {
+				int port = gateway.awaitReady(Duration.ofSeconds(90));
+				upstream.respond(FakeUpstream.json(200, ChatCompletionsTest.COMPLETION));
+				String traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
+				assertThat(http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/chat/completions"))
+					.header("Content-Type", "application/json")
+					.header("traceparent", "00-" + traceId + "-00f067aa0ba902b7-01")
+					.POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"kimi-for-coding\"}"))
+					.build(), HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
+				assertThat(upstream.takeRequest().headers().get("traceparent")).startsWith("00-" + traceId + "-")
+					.doesNotContain("00f067aa0ba902b7");
+				var span = collector.awaitSpan(s -> java.util.HexFormat.of().formatHex(s.getTraceId().toByteArray())
+					.equals(traceId), Duration.ofSeconds(30));
+				assertThat(span.getName()).isEqualTo("chat kimi-for-coding");
+				assertThat(gateway.output()).contains("Tracing on: spans exported over OTLP/HTTP to "
+						+ collector.baseUrl() + "/v1/traces", "metrics over OTLP need the normal mode");
+				gateway.assertCleanOutput();
+			}
+			List<String> normal = List.of("-Dio.netty.leakDetection.level=paranoid", "-XX:TieredStopAtLevel=1",
+					"-Xmx256m", "-jar", jar.toString());
+			try (GatewayProcess gateway = GatewayProcess.start(normal, environment)) {
+				int port = gateway.awaitReady(Duration.ofSeconds(90));
+				upstream.respond(FakeUpstream.json(200, ChatCompletionsTest.COMPLETION));
+				assertThat(http.send(chat(port, "{\"model\":\"kimi-for-coding\"}"), HttpResponse.BodyHandlers.ofString())
+					.statusCode()).isEqualTo(200);
+				assertThat(collector.awaitMetric("gen_ai.client.operation.duration", Duration.ofSeconds(30))
+					.hasHistogram()).isTrue();
+				gateway.assertCleanOutput();
+			}
 		}
 	}
 

@@ -24,13 +24,15 @@ import org.springframework.stereotype.Component;
 import org.springframework.web.server.ServerWebExchange;
 
 import dev.kimicode2api.FilterOrder;
+import dev.kimicode2api.quota.QuotaMetrics;
 import dev.kimicode2api.routing.RouteSettingsRegistry;
 
 /**
  * An upstream error (status 400 and above) reaches the client with its status and headers ({@code Retry-After}
  * included) and a body in the route's error dialect: the upstream's own when it already is one, otherwise one
  * written here ({@code {"error":{"message":…,"type":"upstream_error"}}} for OpenAI) with the upstream's message
- * where it gave one. Successful responses, streams above all, pass through untouched.
+ * where it gave one. Successful responses, streams above all, pass through untouched. The body read here is also
+ * where Kimi's quota answers are counted ({@link QuotaMetrics#upstreamError}), so no error body is read twice.
  */
 @Component
 public class UpstreamErrorGlobalFilter implements GlobalFilter, Ordered {
@@ -42,14 +44,17 @@ public class UpstreamErrorGlobalFilter implements GlobalFilter, Ordered {
 
 	private final RouteSettingsRegistry registry;
 
-	public UpstreamErrorGlobalFilter(RouteSettingsRegistry registry) {
+	private final QuotaMetrics quota;
+
+	public UpstreamErrorGlobalFilter(RouteSettingsRegistry registry, QuotaMetrics quota) {
 		this.registry = registry;
+		this.quota = quota;
 	}
 
 	@Override
 	public Mono<Void> filter(ServerWebExchange exchange, GatewayFilterChain chain) {
 		return chain.filter(exchange.mutate()
-			.response(new ErrorNormalizingResponse(exchange.getResponse(), registry.errorDialect(exchange)))
+			.response(new ErrorNormalizingResponse(exchange.getResponse(), registry.errorDialect(exchange), quota))
 			.build());
 	}
 
@@ -57,9 +62,12 @@ public class UpstreamErrorGlobalFilter implements GlobalFilter, Ordered {
 
 		private final ErrorDialect dialect;
 
-		ErrorNormalizingResponse(ServerHttpResponse delegate, ErrorDialect dialect) {
+		private final QuotaMetrics quota;
+
+		ErrorNormalizingResponse(ServerHttpResponse delegate, ErrorDialect dialect, QuotaMetrics quota) {
 			super(delegate);
 			this.dialect = dialect;
+			this.quota = quota;
 		}
 
 		@Override
@@ -80,6 +88,7 @@ public class UpstreamErrorGlobalFilter implements GlobalFilter, Ordered {
 				.onErrorReturn("")
 				.defaultIfEmpty("")
 				.flatMap(text -> {
+					quota.upstreamError(status, text);
 					byte[] normalized = normalize(status, text, dialect);
 					HttpHeaders headers = getDelegate().getHeaders();
 					headers.setContentType(MediaType.APPLICATION_JSON);

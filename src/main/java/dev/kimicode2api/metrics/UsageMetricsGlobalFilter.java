@@ -32,7 +32,8 @@ import static org.springframework.cloud.gateway.support.ServerWebExchangeUtils.G
  * or delayed. Usage is only looked for where tokens can be: a successful JSON or SSE answer to a POST on a route that
  * serves models; it is counted when the answer ends, also when the client leaves right after it (Codex does, once it
  * has {@code response.completed}). Where a filter already reads the answer (the Responses bridge), it records the
- * usage and nothing is scanned twice.
+ * usage and nothing is scanned twice. For a request a trace records, the scan also notes the answer's model and finish
+ * reasons for the span.
  */
 @Component
 public class UsageMetricsGlobalFilter implements GlobalFilter, Ordered {
@@ -77,7 +78,7 @@ public class UsageMetricsGlobalFilter implements GlobalFilter, Ordered {
 					.map(events -> Flux.from(events).doOnNext(buffer -> {
 						if (bytes == 0 && stream) {
 							Duration firstByte = Duration.ofNanos(System.nanoTime() - record.startNanos());
-							record.firstByteMillis(firstByte.toMillis());
+							record.firstByteNanos(firstByte.toNanos());
 							metrics.firstByte(route.getId(), record.model(), firstByte);
 						}
 						sent(scanner, buffer);
@@ -90,7 +91,7 @@ public class UsageMetricsGlobalFilter implements GlobalFilter, Ordered {
 			private @Nullable UsageScanner scanner(MediaType type, boolean stream) {
 				HttpStatusCode status = getStatusCode();
 				return reportsUsage && !record.usageFromFilter() && (status == null || status.is2xxSuccessful())
-						&& type.isCompatibleWith(getHeaders().getContentType()) ? new UsageScanner(stream) : null;
+						&& type.isCompatibleWith(getHeaders().getContentType()) ? new UsageScanner(stream, record.traced()) : null;
 			}
 
 			private void sent(@Nullable UsageScanner scanner, DataBuffer buffer) {
@@ -107,6 +108,10 @@ public class UsageMetricsGlobalFilter implements GlobalFilter, Ordered {
 				}
 				counted = true;
 				Usage usage = scanner != null ? scanner.finish() : record.usageFromFilter() ? record.usage() : null;
+				if (scanner != null && record.traced()) {
+					record.responseModel(scanner.model());
+					record.finishReasons(scanner.finishReasons());
+				}
 				if (usage != null) {
 					record.usage(usage);
 					metrics.tokens(route.getId(), record.model(), usage);

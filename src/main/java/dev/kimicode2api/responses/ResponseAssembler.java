@@ -108,6 +108,9 @@ final class ResponseAssembler {
 
 	private @Nullable String finishReason;
 
+	/** The model the upstream's answer names. */
+	private @Nullable String model;
+
 	private int items;
 
 	private int sequence;
@@ -137,6 +140,9 @@ final class ResponseAssembler {
 
 	/** The events one {@code chat.completion.chunk} makes. */
 	void acceptChunk(ChatChunk chunk) {
+		if (chunk.model() != null) {
+			model = chunk.model();
+		}
 		if (chunk.reportedUsage() != null) {
 			usage = chunk.reportedUsage();
 		}
@@ -157,6 +163,7 @@ final class ResponseAssembler {
 	/** A whole {@code chat.completion}, as one delta; {@code false} if it has no message to translate. */
 	boolean acceptCompletion(ChatChunk completion) {
 		usage = completion.reportedUsage();
+		model = completion.model();
 		for (ChatChunk.Choice choice : completion.choices()) {
 			if (choice.index() != 0) {
 				continue;
@@ -585,11 +592,18 @@ final class ResponseAssembler {
 		json.writeEndObject();
 	}
 
-	/** Hands the upstream's token counts, once reported, to the request's metrics and access line. */
+	/**
+	 * Hands the upstream's token counts, once reported, to the request's metrics and access line, and for a traced
+	 * request the answer's model and finish reason to its span.
+	 */
 	void recordUsage(RequestRecord record) {
 		Usage counted = Usage.of(usage, null);
 		if (counted != null) {
 			record.usage(counted);
+		}
+		if (record.traced()) {
+			record.responseModel(model);
+			record.finishReasons(finishReason == null ? List.of() : List.of(finishReason));
 		}
 	}
 

@@ -1,5 +1,6 @@
 package dev.kimicode2api.web;
 
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -32,7 +33,13 @@ public final class RequestRecord {
 
 	private volatile long responseBytes;
 
-	private volatile @Nullable Long firstByteMillis;
+	private volatile @Nullable Long firstByteNanos;
+
+	private volatile boolean traced;
+
+	private volatile @Nullable String responseModel;
+
+	private volatile @Nullable List<String> finishReasons;
 
 	private volatile @Nullable Usage usage;
 
@@ -117,11 +124,47 @@ public final class RequestRecord {
 
 	/** Milliseconds from request to the first streamed byte. */
 	public @Nullable Long firstByteMillis() {
-		return firstByteMillis;
+		Long nanos = firstByteNanos;
+		return nanos == null ? null : nanos / 1_000_000;
 	}
 
-	public void firstByteMillis(long millis) {
-		this.firstByteMillis = millis;
+	/** Nanoseconds from request ({@link #startNanos()}) to the first streamed byte. */
+	public @Nullable Long firstByteNanos() {
+		return firstByteNanos;
+	}
+
+	public void firstByteNanos(long nanos) {
+		this.firstByteNanos = nanos;
+	}
+
+	/**
+	 * Whether a trace records this request, so the readers of its answer also note what only a span shows (its finish
+	 * reasons); off for every request while tracing is off.
+	 */
+	public boolean traced() {
+		return traced;
+	}
+
+	public void traced(boolean traced) {
+		this.traced = traced;
+	}
+
+	/** The model the upstream's answer names, once seen. */
+	public @Nullable String responseModel() {
+		return responseModel;
+	}
+
+	public void responseModel(@Nullable String responseModel) {
+		this.responseModel = responseModel;
+	}
+
+	/** Why the upstream stopped generating, one reason per choice ({@code stop}, {@code length}, {@code end_turn}…). */
+	public @Nullable List<String> finishReasons() {
+		return finishReasons;
+	}
+
+	public void finishReasons(@Nullable List<String> finishReasons) {
+		this.finishReasons = finishReasons;
 	}
 
 	/** The upstream's token usage, once seen. */
