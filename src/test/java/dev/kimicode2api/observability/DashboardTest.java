@@ -48,6 +48,7 @@ class DashboardTest {
 	static volatile FakeUpstream.Behaviour chat = FakeUpstream.json(200, "{}");
 
 	static {
+		kimi.kimi2025(); // the dashboard's meters from canned answers to minimal bodies
 		kimi.respond((request, response) -> request.uri().endsWith("/v1/usages")
 				? FakeUpstream.json(200, USAGES).apply(request, response) : chat.apply(request, response));
 	}
