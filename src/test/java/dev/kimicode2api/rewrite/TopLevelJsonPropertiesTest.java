@@ -27,13 +27,13 @@ import static org.assertj.core.api.Assertions.assertThat;
  * client's, in place; any other input (cut, corrupted, beyond the limits) is refused with
  * {@link InvalidBodyException} and nothing else.
  */
-class TopLevelJsonPropertiesTest {
+public class TopLevelJsonPropertiesTest {
 
 	static final ObjectMapper JSON = new ObjectMapper();
 
 	static final JsonFactory FACTORY = new JsonFactory();
 
-	record Case(JsonGen.TopLevel body, Map<String, String> set) {
+	public record Case(JsonGen.TopLevel body, Map<String, String> set) {
 	}
 
 	static Case generate(SplittableRandom random) {
@@ -123,7 +123,7 @@ class TopLevelJsonPropertiesTest {
 	}
 
 	/** The oracle: the generated body with each set field's values replaced, and the missing ones added at the end. */
-	static byte[] expected(Case c) {
+	public static byte[] expected(Case c) {
 		byte[] bytes = c.body().bytes();
 		ByteArrayOutputStream out = new ByteArrayOutputStream();
 		int from = 0;
