@@ -75,8 +75,17 @@ public final class JsonGen {
 
 	/** Any JSON value within the parser's limits. */
 	public static String value(SplittableRandom random) {
+		return value(random, false);
+	}
+
+	/**
+	 * The same; with {@code exactInDouble}, its numbers are ones a double holds exactly (for what a reader that
+	 * rebuilds a value from a tree of doubles must keep).
+	 */
+	public static String value(SplittableRandom random, boolean exactInDouble) {
 		while (true) {
 			Builder limits = new Builder();
+			limits.exactInDouble = exactInDouble;
 			String value = value(random, limits, 0);
 			if (!limits.beyondLimits) {
 				return value;
@@ -127,6 +136,10 @@ public final class JsonGen {
 	}
 
 	private static String number(SplittableRandom random, Builder limits) {
+		if (limits.exactInDouble) {
+			return random.nextBoolean() ? String.valueOf(random.nextLong())
+					: String.valueOf(random.nextDouble() * Math.pow(10, random.nextInt(-20, 20)));
+		}
 		if (random.nextInt(30) == 0) {
 			int digits = random.nextInt(4) == 0 ? 1001 + random.nextInt(500) : 1 + random.nextInt(900);
 			if (digits > 1000) {
@@ -231,6 +244,8 @@ public final class JsonGen {
 		private int bytes;
 
 		private boolean beyondLimits;
+
+		private boolean exactInDouble;
 
 		Builder append(String part) {
 			text.append(part);
