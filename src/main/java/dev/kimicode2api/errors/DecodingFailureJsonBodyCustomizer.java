@@ -8,6 +8,7 @@ import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
@@ -60,7 +61,7 @@ public class DecodingFailureJsonBodyCustomizer implements NettyServerCustomizer 
 			if (msg instanceof FullHttpResponse response && !response.content().isReadable() && (request != null
 					&& request.decoderResult().isFailure()
 					&& response.headers().contains(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE, true)
-					|| response.status().code() == 400)) {
+					|| response.status().code() == 400 && (request == null || !HttpMethod.HEAD.equals(request.method())))) {
 				// An empty 400 is never the gateway's own (its errors have bodies): Spring's adapter answers a URI it
 				// cannot parse that way, before any handler.
 				Throwable failure = request != null && request.decoderResult().isFailure()
