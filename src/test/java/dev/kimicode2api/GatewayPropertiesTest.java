@@ -17,6 +17,8 @@ import reactor.core.publisher.Flux;
 import tools.jackson.databind.JsonNode;
 
 import dev.kimicode2api.rewrite.TopLevelJsonPropertiesTest;
+import org.springframework.test.context.TestPropertySource;
+
 import dev.kimicode2api.support.FakeUpstream;
 import dev.kimicode2api.support.GatewayTest;
 import dev.kimicode2api.support.JsonGen;
@@ -31,6 +33,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * model changes exactly its two fields; and a stream the upstream cuts anywhere reaches the client as the same events
  * (through the inline-reasoning rewrite and the Responses bridge).
  */
+// A context of their own: thousands of odd requests (model-less ones among them) would otherwise be in the
+// metrics that other tests of the shared context read.
+@TestPropertySource(properties = "kimicode.test.context=properties")
 class GatewayPropertiesTest extends GatewayTest {
 
 	static final String COMPLETION = "{\"id\":\"chatcmpl-1\",\"object\":\"chat.completion\",\"created\":1,\"model\":"

@@ -17,6 +17,8 @@ import tools.jackson.databind.ObjectMapper;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ObjectNode;
 
+import org.springframework.test.context.TestPropertySource;
+
 import dev.kimicode2api.support.FakeUpstream;
 import dev.kimicode2api.support.GatewayTest;
 import dev.kimicode2api.support.JsonGen;
@@ -32,6 +34,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * from a tool-call message, the reasoning filled in, the virtual model's two fields); every message and tool the
  * repairs left alone goes on byte for byte.
  */
+// A context of their own: thousands of odd requests (model-less ones among them) would otherwise be in the
+// metrics that other tests of the shared context read.
+@TestPropertySource(properties = "kimicode.test.context=properties")
 class RepairsPropertiesTest extends GatewayTest {
 
 	static final String COMPLETION = GatewayPropertiesTest.COMPLETION;
