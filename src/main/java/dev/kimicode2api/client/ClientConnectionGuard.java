@@ -37,8 +37,8 @@ public class ClientConnectionGuard implements NettyServerCustomizer {
 	@Override
 	public HttpServer apply(HttpServer server) {
 		return server.doOnChannelInit((observer, channel, remoteAddress) -> {
-			if (properties.maxConnections() > 0 && !admit(channel)) {
-				return;
+			if (properties.maxConnections() > 0) {
+				admit(channel);
 			}
 			ChannelPipeline pipeline = channel.pipeline();
 			if (pipeline.get(NettyPipeline.HttpCodec) != null) {
@@ -50,11 +50,12 @@ public class ClientConnectionGuard implements NettyServerCustomizer {
 	}
 
 	/**
-	 * Counts the connection; at the limit stops accepting, past it (accepted in the same batch as the last one
-	 * allowed) closes it. Synchronized so that the count and the server channel's reading always agree; connections
-	 * open and close far less often than requests pass.
+	 * Counts the connection and at the limit stops accepting. Connections the server had already taken in the same
+	 * accept batch are still served (at most a batch, 16 by default, over the limit): closing them would reset clients
+	 * that did nothing wrong. Synchronized so that the count and the server channel's reading always agree;
+	 * connections open and close far less often than requests pass.
 	 */
-	private synchronized boolean admit(Channel channel) {
+	private synchronized void admit(Channel channel) {
 		int max = properties.maxConnections();
 		int now = ++open;
 		Channel server = channel.parent();
@@ -68,11 +69,6 @@ public class ClientConnectionGuard implements NettyServerCustomizer {
 						+ " until one closes (they wait in the listen backlog; logged at most once a minute)", now);
 			}
 		}
-		if (now > max) {
-			channel.close();
-			return false;
-		}
-		return true;
 	}
 
 	private synchronized void released(Channel server, int max) {
