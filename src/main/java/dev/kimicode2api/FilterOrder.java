@@ -8,7 +8,8 @@ import org.springframework.core.Ordered;
  * The whole pipeline in one place: every filter of this gateway, in the order it runs.
  *
  * <p>Request side, before routing (web filters): {@link #ACCESS_LOG} (starts the clock), {@link #PATH_BOUNDARY}
- * (refuses paths that could climb out of a route). After routing (gateway filters, the route's YAML filters among
+ * (refuses paths that could climb out of a route), {@link #CONTENT_ENCODING} (a gzip or deflate body decoded, so all
+ * that reads it sees plain bytes). After routing (gateway filters, the route's YAML filters among
  * them): {@link #USER_AGENT}, then {@link #REQUEST_BODY}, the one read of the body, which applies in turn the route's
  * protocol bridge ({@code ResponsesBridge}, whose request goes on to its chat path in the same request copy as the new
  * body), its virtual model, and its repairs in their order here ({@code ReasoningMemory}, then {@code KimiRepairs});
@@ -26,6 +27,8 @@ public final class FilterOrder {
 	public static final int ACCESS_LOG = Ordered.HIGHEST_PRECEDENCE;
 
 	public static final int PATH_BOUNDARY = Ordered.HIGHEST_PRECEDENCE + 10;
+
+	public static final int CONTENT_ENCODING = Ordered.HIGHEST_PRECEDENCE + 20;
 
 	public static final int USER_AGENT = Ordered.HIGHEST_PRECEDENCE + 100;
 

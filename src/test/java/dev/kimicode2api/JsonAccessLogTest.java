@@ -88,6 +88,34 @@ class JsonAccessLogTest extends GatewayTest {
 	}
 
 	@Test
+	void aClientsTextCannotForgeALineAndTheLineStaysValidJson() throws Exception {
+		upstream.respond(FakeUpstream.json(200, "{\"choices\":[]}"));
+		// JSON string literals as the client sends them, and the model the log must show.
+		String[][] models = { { JSON.writeValueAsString(LogForgingTest.FORGED_MODEL), LogForgingTest.FORGED_MODEL },
+				{ "\"line\u2028sep\u2029para\u0085nel\u202eevil\"", "line\u2028sep\u2029para\u0085nel\u202eevil" },
+				{ "\"\\ud800 lone \\udfff surrogates\"", "\ufffd lone \ufffd surrogates" },
+				{ "\"\\\"quoted\\\" \\\\ \\u0000\\u001b[31m\"", "\"quoted\" \\ \u0000\u001b[31m" } };
+		for (String[] model : models) {
+			LogCapture.clear();
+			postJson("/v1/chat/completions", "{\"model\":" + model[0] + ",\"messages\":[]}");
+			String line = LogForgingTest.onlyAccessLine();
+			assertThat(line.chars()).as(line).allMatch(c -> c >= 0x20 && c < 0x7f);
+			JsonNode parsed = JSON.readTree(line.substring(PREFIX.length()));
+			assertThat(parsed.get("model").asString()).isEqualTo(model[1]);
+		}
+
+		LogCapture.clear();
+		postJson("/v1/chat/completions", "{\"model\":\"" + "\u00e9".repeat(10_000) + "\",\"messages\":[]}");
+		JsonNode cut = JSON.readTree(LogForgingTest.onlyAccessLine().substring(PREFIX.length()));
+		assertThat(cut.get("model").asString()).isEqualTo("\u00e9".repeat(LogSafe.MAX_LENGTH) + LogSafe.CUT);
+
+		LogCapture.clear();
+		get("/v1/models%0d%0aFAKE%20access%20line");
+		JsonNode path = JSON.readTree(LogForgingTest.onlyAccessLine().substring(PREFIX.length()));
+		assertThat(path.get("path").asString()).isEqualTo("/v1/models%0d%0aFAKE%20access%20line");
+	}
+
+	@Test
 	void anUnknownFormatStopsTheStartUpNamingTheKey() {
 		assertThatThrownBy(() -> SpringApplication.run(Kimicode2ApiApplication.class, "--server.port=0",
 				"--spring.jmx.enabled=false", "--KIMI_API_BASE_URL=" + upstream.baseUrl(),

@@ -1,18 +1,13 @@
 package dev.kimicode2api;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.Socket;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
 
 import dev.kimicode2api.support.GatewayTest;
+import dev.kimicode2api.support.RawHttp;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -25,7 +20,7 @@ class OversizedRequestTest extends GatewayTest {
 	@Test
 	void headersOverTheLimitGet431WithAJsonErrorAndTheGatewayKeepsServing() throws Exception {
 		String huge = "x".repeat(100 * 1024);
-		Raw response = exchange("POST /v1/chat/completions HTTP/1.1\r\nHost: localhost\r\n"
+		RawHttp.Response response = exchange("POST /v1/chat/completions HTTP/1.1\r\nHost: localhost\r\n"
 				+ "Authorization: Bearer sk-secret\r\nContent-Type: application/json\r\nX-Huge: " + huge
 				+ "\r\nContent-Length: 2\r\n\r\n{}");
 		assertJsonError(response, 431);
@@ -42,7 +37,7 @@ class OversizedRequestTest extends GatewayTest {
 
 	@Test
 	void requestLineOverTheLimitGets414WithAJsonError() throws Exception {
-		Raw response = exchange("GET /v1/models?q=" + "a".repeat(100 * 1024) + " HTTP/1.1\r\nHost: localhost\r\n\r\n");
+		RawHttp.Response response = exchange("GET /v1/models?q=" + "a".repeat(100 * 1024) + " HTTP/1.1\r\nHost: localhost\r\n\r\n");
 		assertJsonError(response, 414);
 		HttpResponse<String> viaClient = http.send(
 				request("/v1/models?q=" + "b".repeat(10 * 1024)).GET().build(), HttpResponse.BodyHandlers.ofString());
@@ -56,7 +51,7 @@ class OversizedRequestTest extends GatewayTest {
 		assertThat(get("/").statusCode()).isEqualTo(200);
 	}
 
-	private static void assertJsonError(Raw response, int status) {
+	private static void assertJsonError(RawHttp.Response response, int status) {
 		assertThat(response.status()).as(response.head()).isEqualTo(status);
 		assertThat(response.head().toLowerCase()).contains("content-type: application/json");
 		JsonNode error = ChatCompletionsTest.JSON.readTree(response.body()).get("error");
@@ -65,50 +60,8 @@ class OversizedRequestTest extends GatewayTest {
 		assertThat(error.get("message").asString()).isNotBlank();
 	}
 
-	record Raw(int status, String head, String body) {
-	}
-
-	/** Writes {@code request} on a new connection and reads the response until the gateway closes it. */
-	private Raw exchange(String request) throws IOException {
-		try (Socket socket = new Socket("127.0.0.1", port)) {
-			socket.setSoTimeout(10_000);
-			OutputStream out = socket.getOutputStream();
-			InputStream in = socket.getInputStream();
-			try {
-				out.write(request.getBytes(StandardCharsets.ISO_8859_1));
-				out.flush();
-			}
-			catch (IOException closedWhileWriting) {
-				// The gateway may answer and close before it read everything; the answer is still there to read.
-			}
-			ByteArrayOutputStream all = new ByteArrayOutputStream();
-			String text;
-			int headEnd;
-			int length = -1;
-			while (true) {
-				int b = in.read();
-				if (b < 0) {
-					break;
-				}
-				all.write(b);
-				text = all.toString(StandardCharsets.ISO_8859_1);
-				headEnd = text.indexOf("\r\n\r\n");
-				if (headEnd >= 0) {
-					if (length < 0) {
-						var m = java.util.regex.Pattern.compile("(?im)^content-length:\\s*(\\d+)").matcher(text);
-						length = m.find() ? Integer.parseInt(m.group(1)) : 0;
-					}
-					if (all.size() >= headEnd + 4 + length) {
-						break;
-					}
-				}
-			}
-			text = all.toString(StandardCharsets.UTF_8);
-			headEnd = text.indexOf("\r\n\r\n");
-			assertThat(headEnd).as("a complete response head in: " + text).isPositive();
-			String head = text.substring(0, headEnd);
-			return new Raw(Integer.parseInt(head.split(" ")[1]), head, text.substring(headEnd + 4));
-		}
+	private RawHttp.Response exchange(String request) throws IOException {
+		return RawHttp.exchange(port, request);
 	}
 
 }

@@ -8,6 +8,7 @@ import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
@@ -20,10 +21,12 @@ import org.springframework.stereotype.Component;
 
 /**
  * A request Reactor Netty cannot decode (headers over {@code server.max-http-request-header-size}, a request line
- * over {@code server.netty.max-initial-line-length}, a malformed head) never reaches a Spring handler: Reactor Netty
- * answers it itself with 431, 414 or 400, an empty body and {@code Connection: close}. This adds the OpenAI-shaped
- * JSON error body to that answer, keeping its status. A handler right after the HTTP codec sees the failed request
- * go in and fills the empty response that comes out for it.
+ * over {@code server.netty.max-initial-line-length}, a malformed head, a URI Reactor Netty cannot parse) never
+ * reaches a Spring handler: Reactor Netty answers it itself with 431, 414 or 400, an empty body and
+ * {@code Connection: close}. This adds the OpenAI-shaped JSON error body to that answer, keeping its status. A
+ * handler right after the HTTP codec sees the request go in and fills the empty response that comes out for it once
+ * the request is marked failed (by the codec, or by Reactor Netty after the codec, as for a URI with raw non-ASCII
+ * bytes).
  */
 @Component
 public class DecodingFailureJsonBodyCustomizer implements NettyServerCustomizer {
@@ -42,23 +45,29 @@ public class DecodingFailureJsonBodyCustomizer implements NettyServerCustomizer 
 
 	static final class Handler extends ChannelDuplexHandler {
 
-		/** Set when the codec hands on a request it could not decode, until its answer goes out. */
-		private Throwable failure;
+		/** The last request the codec handed on; its decoder result may be marked failed after it passed here. */
+		private HttpRequest request;
 
 		@Override
 		public void channelRead(ChannelHandlerContext ctx, Object msg) {
-			if (msg instanceof HttpRequest request && request.decoderResult().isFailure()) {
-				failure = request.decoderResult().cause();
+			if (msg instanceof HttpRequest decoded) {
+				request = decoded;
 			}
 			ctx.fireChannelRead(msg);
 		}
 
 		@Override
 		public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
-			if (failure != null && msg instanceof FullHttpResponse response && !response.content().isReadable()
-					&& response.headers().contains(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE, true)) {
+			if (msg instanceof FullHttpResponse response && !response.content().isReadable() && (request != null
+					&& request.decoderResult().isFailure()
+					&& response.headers().contains(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE, true)
+					|| response.status().code() == 400 && (request == null || !HttpMethod.HEAD.equals(request.method())))) {
+				// An empty 400 is never the gateway's own (its errors have bodies): Spring's adapter answers a URI it
+				// cannot parse that way, before any handler.
+				Throwable failure = request != null && request.decoderResult().isFailure()
+						? request.decoderResult().cause() : null;
 				String message = message(failure, response.status());
-				failure = null;
+				request = null;
 				if (message != null) {
 					byte[] body = OpenAiError.body(OpenAiError.INVALID_REQUEST, message);
 					FullHttpResponse withBody = response.replace(Unpooled.wrappedBuffer(body));
@@ -74,7 +83,7 @@ public class DecodingFailureJsonBodyCustomizer implements NettyServerCustomizer 
 		}
 
 		private static String message(Throwable failure, HttpResponseStatus status) {
-			Throwable cause = failure.getCause() != null ? failure.getCause() : failure;
+			Throwable cause = failure == null ? null : failure.getCause() != null ? failure.getCause() : failure;
 			if (status.code() == 431 && cause instanceof TooLongHttpHeaderException) {
 				return "Request headers are larger than this gateway accepts (server.max-http-request-header-size)";
 			}

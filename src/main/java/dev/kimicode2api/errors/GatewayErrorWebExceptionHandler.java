@@ -38,6 +38,7 @@ import org.springframework.web.server.ResponseStatusException;
 import org.springframework.web.server.ServerWebExchange;
 import org.springframework.web.server.ServerWebInputException;
 
+import dev.kimicode2api.LogSafe;
 import dev.kimicode2api.rewrite.InvalidBodyException;
 import dev.kimicode2api.routing.RouteSettings;
 import dev.kimicode2api.routing.RouteSettingsRegistry;
@@ -74,8 +75,8 @@ public class GatewayErrorWebExceptionHandler implements ErrorWebExceptionHandler
 		ServerHttpResponse response = exchange.getResponse();
 		if (response.isCommitted()) {
 			// Mid-stream: the status is gone, so end the connection and let the client see a truncated stream.
-			log.debug("Error after the response was committed on {}: {}", exchange.getRequest().getPath(),
-					error.toString());
+			log.debug("Error after the response was committed on {}: {}",
+					LogSafe.text(exchange.getRequest().getPath()), LogSafe.text(error.toString()));
 			return Mono.error(error);
 		}
 		boolean noHandler = error instanceof ResponseStatusException status && status.getStatusCode().value() == 404
@@ -102,9 +103,10 @@ public class GatewayErrorWebExceptionHandler implements ErrorWebExceptionHandler
 				// The root cause's class; for I/O failures also its message (e.g. "Too many open files"), which
 				// names addresses at most. Other messages could quote a request body, so they stay out of the log.
 				Throwable cause = rootCause(error);
-				log.warn("{} {} failed: {} {} ({}{})", exchange.getRequest().getMethod(),
-						exchange.getRequest().getPath(), failure.status().value(), failure.message(),
-						cause.getClass().getName(), cause instanceof java.io.IOException ? ": " + cause.getMessage() : "");
+				log.warn("{} {} failed: {} {} ({}{})", LogSafe.text(exchange.getRequest().getMethod()),
+						LogSafe.text(exchange.getRequest().getPath()), failure.status().value(),
+						LogSafe.text(failure.message()), cause.getClass().getName(),
+						cause instanceof java.io.IOException ? ": " + LogSafe.text(cause.getMessage()) : "");
 			}
 			if (error instanceof MethodNotAllowedException notAllowed) {
 				response.getHeaders().setAllow(notAllowed.getSupportedMethods());

@@ -63,9 +63,37 @@ final class BridgeContext {
 		this.owner = owner;
 		this.clientKey = clientKey;
 		this.sealOutput = sealOutput && clientKey != null;
-		String object = ResponsesRequestTranslator.JSON.writeValueAsString(echo);
+		String object = withLoneSurrogatesEscaped(ResponsesRequestTranslator.JSON.writeValueAsString(echo));
 		this.echoed = object.length() > 2 ? "," + object.substring(1, object.length() - 1) : "";
 		this.conversation = conversation;
+	}
+
+	/**
+	 * JSON text with each unpaired surrogate (a client may send {@code "\ud800"}) written as its escape: the echo is
+	 * spliced raw into UTF-8 output, where such a char has no form and failed the whole response.
+	 */
+	static String withLoneSurrogatesEscaped(String json) {
+		StringBuilder out = null;
+		for (int i = 0; i < json.length(); i++) {
+			char c = json.charAt(i);
+			if (Character.isHighSurrogate(c) && i + 1 < json.length() && Character.isLowSurrogate(json.charAt(i + 1))) {
+				if (out != null) {
+					out.append(c).append(json.charAt(i + 1));
+				}
+				i++;
+				continue;
+			}
+			if (Character.isSurrogate(c)) {
+				if (out == null) {
+					out = new StringBuilder(json.length() + 16).append(json, 0, i);
+				}
+				out.append(String.format("\\u%04x", (int) c));
+			}
+			else if (out != null) {
+				out.append(c);
+			}
+		}
+		return out == null ? json : out.toString();
 	}
 
 	/**

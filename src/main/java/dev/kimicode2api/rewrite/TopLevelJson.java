@@ -310,13 +310,20 @@ public final class TopLevelJson {
 		return quoted.append('"').toString();
 	}
 
-	/** The end of a scalar that starts at {@code start}: past the closing quote, or past the literal's last char. */
+	/**
+	 * The end of a scalar that starts at {@code start}: past the closing quote, or past the literal's last char. The
+	 * parser reads a string's content only when it is skipped, after this: a string cut short by the end of the body
+	 * is found here.
+	 */
 	private static int scalarEnd(byte[] bytes, int start, JsonToken token) {
 		int i = start;
 		if (token == JsonToken.VALUE_STRING) {
 			i++;
-			while (bytes[i] != '"') {
+			while (i < bytes.length && bytes[i] != '"') {
 				i += bytes[i] == '\\' ? 2 : 1;
+			}
+			if (i >= bytes.length) {
+				throw new InvalidBodyException("The request body is not valid JSON: a string is not closed");
 			}
 			return i + 1;
 		}

@@ -22,6 +22,7 @@ import org.springframework.stereotype.Component;
 import org.springframework.web.server.ServerWebExchange;
 
 import dev.kimicode2api.FilterOrder;
+import dev.kimicode2api.LogSafe;
 import dev.kimicode2api.errors.ErrorDialect;
 import dev.kimicode2api.routing.RouteSettingsRegistry;
 
@@ -67,7 +68,7 @@ public class StreamTerminationGlobalFilter implements GlobalFilter, Ordered {
 					String message = error instanceof ReadTimeoutException
 							? "no data from the upstream within kimicode.upstream.idle-timeout"
 							: "the upstream connection was closed (" + error.getClass().getSimpleName() + ")";
-					log.warn("Upstream stream on {} ended by the gateway: {}", exchange.getRequest().getPath(),
+					log.warn("Upstream stream on {} ended by the gateway: {}", LogSafe.text(exchange.getRequest().getPath()),
 							message);
 					byte[] event = dialect.streamError("Upstream stream interrupted: " + message);
 					return Mono.just(Mono.fromSupplier(() -> bufferFactory().wrap(event)));

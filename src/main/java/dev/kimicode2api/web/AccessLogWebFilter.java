@@ -8,6 +8,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.SignalType;
+import tools.jackson.core.json.JsonWriteFeature;
 import tools.jackson.databind.ObjectMapper;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -20,6 +21,7 @@ import org.springframework.web.server.WebFilter;
 import org.springframework.web.server.WebFilterChain;
 
 import dev.kimicode2api.FilterOrder;
+import dev.kimicode2api.LogSafe;
 import dev.kimicode2api.metrics.GatewayMetrics;
 import dev.kimicode2api.wire.Usage;
 
@@ -29,7 +31,9 @@ import static org.springframework.cloud.gateway.support.ServerWebExchangeUtils.G
  * One access line and one {@code kimicode2api.requests} sample per request, when it is over (errors included):
  * method, path, route, model, stream, status, bytes, duration, time to first byte, tokens, repairs. Built from names the
  * gateway chose and never from headers or bodies, so no Authorization value, key or prompt can reach the log.
- * With {@code kimicode.access-log.format=json} the same fields are one JSON object (null where unknown).
+ * With {@code kimicode.access-log.format=json} the same fields are one JSON object (null where unknown). What the
+ * client chose (method, path, model) goes through {@link LogSafe}: escaped in the text line, bounded in both, and the
+ * JSON line is ASCII only, so no value can start a line of its own.
  */
 @Component
 @Order(FilterOrder.ACCESS_LOG)
@@ -37,7 +41,7 @@ public class AccessLogWebFilter implements WebFilter {
 
 	private static final Logger log = LoggerFactory.getLogger("kimicode2api.access");
 
-	private static final ObjectMapper JSON = JsonMapper.builder().build();
+	private static final ObjectMapper JSON = JsonMapper.builder().enable(JsonWriteFeature.ESCAPE_NON_ASCII).build();
 
 	private final GatewayMetrics metrics;
 
@@ -71,10 +75,10 @@ public class AccessLogWebFilter implements WebFilter {
 				Map<String, Integer> repairs = record.repairs();
 				if (json) {
 					Map<String, Object> line = new LinkedHashMap<>();
-					line.put("method", method);
-					line.put("path", path);
+					line.put("method", LogSafe.bounded(method));
+					line.put("path", LogSafe.bounded(path));
 					line.put("route", routeId);
-					line.put("model", model);
+					line.put("model", LogSafe.bounded(model));
 					line.put("stream", stream);
 					line.put("status", status);
 					line.put("bytes", bytes);
@@ -88,7 +92,8 @@ public class AccessLogWebFilter implements WebFilter {
 				}
 				else {
 					log.info("{} {} route={} model={} stream={} status={} bytes={} duration_ms={} ttfb_ms={} tokens={}"
-							+ " repairs={}", method, path, routeId, model == null ? "-" : model, stream, status, bytes,
+							+ " repairs={}", LogSafe.text(method), LogSafe.text(path), routeId, LogSafe.text(model), stream,
+							status, bytes,
 							duration.toMillis(), ttfb == null ? "-" : ttfb,
 							usage == null ? "-" : usage.prompt() + "/" + usage.completion() + "/" + usage.total(),
 							repairs == null ? "-" : repairsText(repairs));
