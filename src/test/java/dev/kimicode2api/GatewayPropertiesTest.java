@@ -38,6 +38,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 @TestPropertySource(properties = "kimicode.test.context=properties")
 class GatewayPropertiesTest extends GatewayTest {
 
+	/** Generated bodies against the gateway's own rewrite and error shapes: today's Kimi would refuse most of them first. */
+	@Override
+	protected boolean kimi2025() {
+		return true;
+	}
+
+
 	static final String COMPLETION = "{\"id\":\"chatcmpl-1\",\"object\":\"chat.completion\",\"created\":1,\"model\":"
 			+ "\"kimi-for-coding\",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"ok\"},"
 			+ "\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":1,\"completion_tokens\":1,\"total_tokens\":2}}";
@@ -78,7 +85,11 @@ class GatewayPropertiesTest extends GatewayTest {
 	@Test
 	void theVirtualModelChangesItsTwoFieldsAndEveryOtherByteGoesUpstreamAsSent() {
 		upstream.respond(FakeUpstream.json(200, COMPLETION));
-		Set<String> reserved = Set.of("model", "messages", "tools", "thinking");
+		// Besides the two fields, a thinking request loses what a thinking model refuses and gains room in its limits
+		// (KimiRepairs: KimiTodayCompatibilityTest, TopLevelJsonRemovalTest); the generator leaves those names out.
+		Set<String> reserved = Set.of("model", "messages", "tools", "thinking", "temperature", "top_p", "n",
+				"presence_penalty", "frequency_penalty", "logprobs", "top_logprobs", "max_tokens", "max_completion_tokens",
+				"tool_choice", "reasoning_effort", "stream_options");
 		Tries.forAll("virtual-model", 300, random -> {
 			JsonGen.TopLevel generated;
 			do {
@@ -98,9 +109,10 @@ class GatewayPropertiesTest extends GatewayTest {
 			}
 			return new TopLevelJsonPropertiesTest.Case(new JsonGen.TopLevel(bytes, members,
 					generated.closingBrace() + shift, generated.withinLimits()),
-					new java.util.LinkedHashMap<>(Map.of("model", "\"kimi-for-coding\"", "thinking", "true")));
+					new java.util.LinkedHashMap<>(Map.of("model", "\"kimi-for-coding\"", "thinking", "{\"type\":\"enabled\"}")));
 		}, c -> {
 			upstream.reset();
+			upstream.kimi2025();
 			upstream.respond(FakeUpstream.json(200, COMPLETION));
 			HttpResponse<String> response = post("/v1/chat/completions", c.body().bytes());
 			if (response.statusCode() == 400 && !c.body().withinLimits()) {
@@ -186,6 +198,7 @@ class GatewayPropertiesTest extends GatewayTest {
 	/** What the client reads when the upstream sends {@code pieces}, each flushed alone. */
 	private String streamThrough(boolean responses, List<byte[]> pieces) throws Exception {
 		upstream.reset();
+		upstream.kimi2025();
 		upstream.respond((request, response) -> response.header("Content-Type", "text/event-stream")
 			.send(Flux.fromIterable(pieces).delayElements(Duration.ofMillis(1)).map(Unpooled::wrappedBuffer), b -> true)
 			.then());

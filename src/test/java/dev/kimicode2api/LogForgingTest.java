@@ -19,6 +19,13 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class LogForgingTest extends GatewayTest {
 
+	/** Log lines of minimal bodies, which today's Kimi would refuse. */
+	@Override
+	protected boolean kimi2025() {
+		return true;
+	}
+
+
 	static final String FORGED_MODEL = "x\nFAKE access line status=200";
 
 	@Test

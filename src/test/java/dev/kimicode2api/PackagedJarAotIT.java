@@ -171,6 +171,7 @@ class PackagedJarAotIT {
 	void tracingIsSwitchedOnAtRunTimeInAotModeAndMetricsOverOtlpInTheNormalMode() throws Exception {
 		Map<String, String> environment = new HashMap<>();
 		try (FakeUpstream upstream = new FakeUpstream(); OtlpReceiver collector = new OtlpReceiver()) {
+			upstream.kimi2025(); // the gateway's own behaviour is tested here, with minimal bodies
 			environment.put("KIMI_API_BASE_URL", upstream.baseUrl());
 			environment.put("OTEL_EXPORTER_OTLP_ENDPOINT", collector.baseUrl());
 			environment.put("MANAGEMENT_TRACING_SAMPLING_PROBABILITY", "1.0");

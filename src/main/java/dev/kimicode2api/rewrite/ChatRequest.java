@@ -10,7 +10,10 @@ import java.util.Map;
 import org.jspecify.annotations.Nullable;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.DeserializationFeature;
+import tools.jackson.databind.cfg.JsonNodeFeature;
 import tools.jackson.databind.ObjectMapper;
+import tools.jackson.databind.json.JsonMapper;
 
 import dev.kimicode2api.routing.ModelCapabilities;
 
@@ -22,7 +25,11 @@ import dev.kimicode2api.routing.ModelCapabilities;
  */
 public final class ChatRequest {
 
-	static final ObjectMapper JSON = new ObjectMapper();
+	/** Reads floats as BigDecimal: an element a step re-writes keeps its numbers (no rounding, no "Infinity"). */
+	static final ObjectMapper JSON = JsonMapper.builder()
+		.enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+		.disable(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES) // 1.50 stays 1.50, 5.2e15 a float
+		.build();
 
 	private final TopLevelJson json;
 
