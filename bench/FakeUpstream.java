@@ -30,7 +30,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@code X-Events} / {@code X-Gap-Ms} (defaults 20 and 50). The first event follows the headers after one gap. Each
  * event carries {@code "ts_us"}: the wall-clock time (microseconds since the epoch) at which it was written.</li>
  * <li>Every answer to a chat completion carries {@code X-Fake-Path}, {@code X-Fake-Body-Bytes} and
- * {@code X-Fake-Thinking} (true when the body held {@code "thinking":true}), so a harness can check what arrived.</li>
+ * {@code X-Fake-Thinking} (true when the body held {@code "thinking":true} or {@code {"type":"enabled"}}), so a harness can check what arrived.</li>
+ * <li>{@code GET .../v1/models}: Kimi For Coding's model catalogue (as it answers in 2026), counted;
+ * {@code GET /stats}: {@code {"models":N}}, how many times the catalogue was asked for.</li>
  * <li>Any other {@code GET}: 200 {@code {"status":"fake"}}. Anything else: 404.</li>
  * </ul>
  * Request bodies may be sent with Content-Length or chunked. It stops on SIGTERM/SIGINT.
@@ -47,6 +49,17 @@ public class FakeUpstream {
 
 	static final byte[] NOT_FOUND_JSON = "{\"error\":{\"message\":\"not found\",\"type\":\"invalid_request_error\"}}"
 		.getBytes(StandardCharsets.US_ASCII);
+
+	static final byte[] MODELS_JSON = ("{\"object\":\"list\",\"data\":["
+			+ "{\"id\":\"kimi-for-coding\",\"object\":\"model\",\"display_name\":\"K2.8 Preview\",\"context_length\":1048576,"
+			+ "\"supports_reasoning\":true,\"supports_thinking_type\":\"only\",\"think_efforts\":{\"support\":true,"
+			+ "\"valid_efforts\":[\"low\",\"high\",\"max\"],\"default_effort\":\"max\"}},"
+			+ "{\"id\":\"k3\",\"object\":\"model\",\"display_name\":\"K3\",\"context_length\":262144,"
+			+ "\"supports_reasoning\":true,\"supports_thinking_type\":\"both\",\"think_efforts\":{\"support\":true,"
+			+ "\"valid_efforts\":[\"low\",\"high\",\"max\"],\"default_effort\":\"max\"}}],\"has_more\":false}")
+		.getBytes(StandardCharsets.US_ASCII);
+
+	static final AtomicLong modelRequests = new AtomicLong();
 
 	static final AtomicLong requests = new AtomicLong();
 
@@ -410,8 +423,16 @@ public class FakeUpstream {
 				return;
 			}
 			if (method.equals("GET")) {
-				send(("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " + OK_JSON.length + "\r\n"
-						+ conn + "\r\n").getBytes(StandardCharsets.ISO_8859_1), OK_JSON);
+				byte[] body = OK_JSON;
+				if (path.endsWith("/v1/models")) {
+					modelRequests.incrementAndGet();
+					body = MODELS_JSON;
+				}
+				else if (path.equals("/stats")) {
+					body = ("{\"models\":" + modelRequests.get() + "}").getBytes(StandardCharsets.US_ASCII);
+				}
+				send(("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " + body.length + "\r\n"
+						+ conn + "\r\n").getBytes(StandardCharsets.ISO_8859_1), body);
 				return;
 			}
 			send(("HTTP/1.1 404 Not Found\r\nContent-Type: application/json\r\nContent-Length: "
@@ -559,6 +580,12 @@ public class FakeUpstream {
 					j++;
 				}
 				if (j + 4 <= to && a[j] == 't' && a[j + 1] == 'r' && a[j + 2] == 'u' && a[j + 3] == 'e') {
+					return true;
+				}
+				// today's form: {"type":"enabled"}
+				byte[] enabled = "\"enabled\"".getBytes(StandardCharsets.US_ASCII);
+				int close = j < to && a[j] == '{' ? indexOf(a, j, to, new byte[] { '}' }) : -1;
+				if (close > 0 && indexOf(a, j, close, enabled) >= 0) {
 					return true;
 				}
 			}

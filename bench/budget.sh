@@ -9,8 +9,9 @@
 #   bare     the same jar with bench/bare-route.yml: one plain Spring Cloud Gateway route, for the framework's own cost
 # Workloads: chat (plain model, bytes as sent), thinking (the virtual model's rewrite), responses (POST /v1/responses,
 # bridged), chat-stream and responses-stream (20 upstream events each), agent (a 40-message, 20-tool turn on the
-# thinking model: reasoning restored, schemas repaired). The bare route runs chat, thinking and chat-stream (it cannot
-# bridge or repair). nginx (bench/nginx.conf) is measured once per round for the throughput ratio.
+# thinking model: reasoning restored, schemas repaired), models (GET /v1/models with a key: the key's cached copy of
+# the upstream's catalogue; the upstream's catalogue requests during it are counted). The bare route runs chat,
+# thinking and chat-stream (it cannot bridge or repair). nginx (bench/nginx.conf) is measured once per round for the throughput ratio.
 # Then, on a warm shipped gateway, the latency one request at a time (wrk -t1 -c1) adds over the direct upstream, for
 # the thinking rewrite and the agent turn.
 # Writes bench/results-budget.md. Settings: BUDGET_ROUNDS=3 BUDGET_WARM_SECONDS=120 BUDGET_SECONDS=8
@@ -105,12 +106,12 @@ for r in $(seq 1 "$ROUNDS"); do
 		if [ -n "$jar" ] && ! unzip -l "$jar" 2>/dev/null | grep -q 'dev/kimicode2api/responses/'; then shipped=2; fi
 		# Warm-up: every workload this variant runs, twice round, so the JIT has compiled all their paths (on 2
 		# shared cores it needs more than a minute of load to settle).
-		if [ $shipped = 1 ]; then warm=(chat thinking chat-stream responses responses-stream agent-turn); else warm=(chat thinking chat-stream); fi
+		if [ $shipped = 1 ]; then warm=(chat thinking chat-stream responses responses-stream agent-turn models); else warm=(chat thinking chat-stream); fi
 		if [ -n "${BUDGET_WORKLOADS:-}" ]; then read -r -a warm <<<"$BUDGET_WORKLOADS"; fi
 		for pass in 1 2; do
 			for w in "${warm[@]}"; do
 				path=/v1/chat/completions
-				case $w in responses*) path=/v1/responses ;; esac
+				case $w in responses*) path=/v1/responses ;; models) path=/v1/models ;; esac
 				lua=$w.lua
 				[ $w = thinking ] && lua=chat-thinking.lua
 				wrk -t2 -c64 -d"$((WARM / 2 / ${#warm[@]} + 1))s" -s "$B/$lua" "http://127.0.0.1:$GW_PORT$path" >/dev/null 2>&1
@@ -118,12 +119,16 @@ for r in $(seq 1 "$ROUNDS"); do
 		done
 		for w in "${warm[@]}"; do
 			path=/v1/chat/completions
-			case $w in responses*) path=/v1/responses ;; esac
+			case $w in responses*) path=/v1/responses ;; models) path=/v1/models ;; esac
 			lua=$w.lua
 			[ $w = thinking ] && lua=chat-thinking.lua
 			label=$w
 			[ $w = agent-turn ] && label=agent
+			fetched=$(curl -s "127.0.0.1:$FAKE_PORT/stats" | tr -dc '0-9')
 			measure "$name" "$label" "$lua" "$path" "$pid"
+			if [ $w = models ]; then
+				RESULT[$name,models,fetches]="${RESULT[$name,models,fetches]:-} $(( $(curl -s "127.0.0.1:$FAKE_PORT/stats" | tr -dc '0-9') - fetched ))"
+			fi
 		done
 		if [ $shipped = 1 ] && [ "$r" = "$ROUNDS" ] && [ -z "${LAT_DONE:-}" ]; then
 			LAT_DONE=1
@@ -160,7 +165,7 @@ OUT=$B/results-budget.md
 	echo
 	printf '| workload |'; for v in "$@"; do printf ' %s µs/req (rps) |' "${v%%|*}"; done; echo
 	printf '|---|'; for v in "$@"; do printf -- '---|'; done; echo
-	for w in chat thinking chat-stream responses responses-stream agent; do
+	for w in chat thinking chat-stream responses responses-stream agent models; do
 		printf '| %s |' "$w"
 		for v in "$@"; do
 			n=${v%%|*}
@@ -185,6 +190,7 @@ OUT=$B/results-budget.md
 	fi
 	printf '| /v1/responses ÷ /v1/chat/completions CPU per request, plain | **%s×** | ≤ 1.5× |\n' "$(ratio "$(cs "$s1" responses)" "$(cs "$s1" chat)")"
 	printf '| /v1/responses ÷ /v1/chat/completions CPU per request, streamed | **%s×** | ≤ 1.5× |\n' "$(ratio "$(cs "$s1" responses-stream)" "$(cs "$s1" chat-stream)")"
+	[ -n "${RESULT[$s1,models,fetches]:-}" ] && printf '| upstream catalogue requests during each %s s of GET /v1/models (one key) | %s | 0 per request |\n' "$SECS" "$(echo ${RESULT[$s1,models,fetches]} | tr ' ' '/')"
 	printf '| %s thinking throughput ÷ nginx (%s rps) | %s× | 0.3× (compass) |\n' "$s1" "$nginx" "$(ratio "$(rs "$s1" thinking)" "$nginx")"
 	[ -n "$s2" ] && printf '| %s thinking throughput ÷ nginx | %s× | – |\n' "$s2" "$(ratio "$(rs "$s2" thinking)" "$nginx")"
 	if [ -n "${RESULT[lat,agent-turn,gateway]:-}" ]; then

@@ -29,12 +29,14 @@ import com.openai.models.chat.completions.ChatCompletionStreamOptions;
 import com.openai.models.chat.completions.ChatCompletionToolChoiceOption;
 import com.openai.models.chat.completions.ChatCompletionToolMessageParam;
 import com.openai.models.completions.CompletionUsage;
+import com.openai.helpers.ResponseAccumulator;
 import com.openai.models.responses.FunctionTool;
 import com.openai.models.responses.Response;
 import com.openai.models.responses.ResponseCreateParams;
 import com.openai.models.responses.ResponseFunctionToolCall;
 import com.openai.models.responses.ResponseInputItem;
 import com.openai.models.responses.ResponseOutputItem;
+import com.openai.models.responses.ResponseStreamEvent;
 import com.openai.models.responses.Tool;
 import dev.langchain4j.model.chat.response.ChatResponse;
 import dev.langchain4j.model.openai.OpenAiChatModel;
@@ -235,10 +237,21 @@ class KimiTodayCompatibilityTest extends GatewayTest {
 		input.add(ResponseInputItem.ofFunctionCall(call));
 		input.add(ResponseInputItem.ofFunctionCallOutput(
 				ResponseInputItem.FunctionCallOutput.builder().callId(call.callId()).output("buy milk").build()));
-		Response second = client.responses().create(turn.inputOfResponse(input).build());
+		// streamed: Kimi's usage then sits inside the finishing chunk's choices[0]
+		ResponseAccumulator accumulator = ResponseAccumulator.create();
+		try (StreamResponse<ResponseStreamEvent> stream = client.responses()
+			.createStreaming(turn.inputOfResponse(input).build())) {
+			stream.stream().forEach(accumulator::accumulate);
+		}
+		Response second = accumulator.response();
 
 		assertThat(second.output().stream().filter(ResponseOutputItem::isMessage).findFirst().orElseThrow()
 			.asMessage().content().get(0).asOutputText().text()).isEqualTo("Hello from Kimi.");
+		// the usage Kimi put inside the finishing choice, in Responses terms
+		assertThat(second.usage().orElseThrow().outputTokens())
+			.isEqualTo(KimiAnswers.REASONING.size() + KimiAnswers.ANSWER.size());
+		assertThat(second.usage().orElseThrow().outputTokensDetails().reasoningTokens())
+			.isEqualTo(KimiAnswers.REASONING.size());
 		JsonNode assistant = body(upstream.takeRequest()).at("/messages/1");
 		assertThat(assistant.get("reasoning_content").asString()).isEqualTo(String.join(" ", KimiAnswers.REASONING));
 	}
