@@ -33,6 +33,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@code X-Fake-Thinking} (true when the body held {@code "thinking":true} or {@code {"type":"enabled"}}), so a harness can check what arrived.</li>
  * <li>{@code GET .../v1/models}: Kimi For Coding's model catalogue (as it answers in 2026), counted;
  * {@code GET /stats}: {@code {"models":N}}, how many times the catalogue was asked for.</li>
+ * <li>{@code POST .../v1/traces} and {@code .../v1/metrics}: 200 and nothing else, a collector that takes every
+ * OTLP export.</li>
  * <li>Any other {@code GET}: 200 {@code {"status":"fake"}}. Anything else: 404.</li>
  * </ul>
  * Request bodies may be sent with Content-Length or chunked. It stops on SIGTERM/SIGINT.
@@ -422,17 +424,23 @@ public class FakeUpstream {
 				loop.timers.add(this);
 				return;
 			}
+			if (method.equals("POST") && (path.endsWith("/v1/traces") || path.endsWith("/v1/metrics"))) {
+				// an OTLP/HTTP collector that takes everything (bench/budget.sh's traced variant)
+				send(("HTTP/1.1 200 OK\r\nContent-Type: application/x-protobuf\r\nContent-Length: 0\r\n" + conn
+						+ "\r\n").getBytes(StandardCharsets.ISO_8859_1));
+				return;
+			}
 			if (method.equals("GET")) {
-				byte[] body = OK_JSON;
+				byte[] answer = OK_JSON;
 				if (path.endsWith("/v1/models")) {
 					modelRequests.incrementAndGet();
-					body = MODELS_JSON;
+					answer = MODELS_JSON;
 				}
 				else if (path.equals("/stats")) {
-					body = ("{\"models\":" + modelRequests.get() + "}").getBytes(StandardCharsets.US_ASCII);
+					answer = ("{\"models\":" + modelRequests.get() + "}").getBytes(StandardCharsets.US_ASCII);
 				}
-				send(("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " + body.length + "\r\n"
-						+ conn + "\r\n").getBytes(StandardCharsets.ISO_8859_1), body);
+				send(("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " + answer.length + "\r\n"
+						+ conn + "\r\n").getBytes(StandardCharsets.ISO_8859_1), answer);
 				return;
 			}
 			send(("HTTP/1.1 404 Not Found\r\nContent-Type: application/json\r\nContent-Length: "
