@@ -16,12 +16,12 @@ import org.springframework.stereotype.Component;
 import org.springframework.web.server.ServerWebExchange;
 
 import dev.kimicode2api.FilterOrder;
-import dev.kimicode2api.errors.ErrorDialect;
 import dev.kimicode2api.metrics.GatewayMetrics;
 import dev.kimicode2api.rewrite.ChatRequest;
 import dev.kimicode2api.rewrite.ChatRequestRepair;
 import dev.kimicode2api.routing.ModelCapabilities;
 import dev.kimicode2api.routing.RouteSettingsRegistry;
+import dev.kimicode2api.wire.ErrorDialect;
 import dev.kimicode2api.wire.Json;
 
 /**

@@ -10,9 +10,9 @@ import java.util.TreeMap;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 
-import dev.kimicode2api.streaming.SseEvents;
-
-import static dev.kimicode2api.agent.ToolCalls.JSON;
+import dev.kimicode2api.wire.Bytes;
+import dev.kimicode2api.wire.Json;
+import dev.kimicode2api.wire.SseEvents;
 
 /**
  * Assembles, from a chat completion as it passes, each choice's {@code reasoning_content} and the tool calls it came
@@ -47,12 +47,12 @@ final class ReasoningRecorder {
 	/** A copy of the bytes of a streamed response, as they pass. */
 	void acceptStreamBytes(byte[] bytes) {
 		for (byte[] event : events.accept(bytes)) {
-			if (SseEvents.contains(event, REASONING) || SseEvents.contains(event, TOOL_CALLS)
-					|| SseEvents.contains(event, FINISH)) {
+			if (Bytes.contains(event, REASONING) || Bytes.contains(event, TOOL_CALLS)
+					|| Bytes.contains(event, FINISH)) {
 				String data = SseEvents.data(event);
 				if (data != null && data.startsWith("{")) {
 					try {
-						acceptChunk(JSON.readTree(data));
+						acceptChunk(Json.MAPPER.readTree(data));
 					}
 					catch (JacksonException ignored) {
 						// not a chunk we know: nothing to remember from it
@@ -85,11 +85,11 @@ final class ReasoningRecorder {
 
 	/** A whole non-streamed response body. */
 	void acceptCompletion(byte[] body) {
-		if (!SseEvents.contains(body, TOOL_CALLS) || !SseEvents.contains(body, REASONING)) {
+		if (!Bytes.contains(body, TOOL_CALLS) || !Bytes.contains(body, REASONING)) {
 			return; // nothing to remember: no need to parse it
 		}
 		try {
-			for (JsonNode choice : JSON.readTree(body).path("choices")) {
+			for (JsonNode choice : Json.MAPPER.readTree(body).path("choices")) {
 				JsonNode message = choice.path("message");
 				Turn turn = turns.computeIfAbsent(choice.path("index").asInt(0), i -> new Turn());
 				turn.reasoning.append(message.path("reasoning_content").asString(""));

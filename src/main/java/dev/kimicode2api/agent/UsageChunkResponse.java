@@ -19,9 +19,10 @@ import org.springframework.http.MediaType;
 import org.springframework.http.server.reactive.ServerHttpResponse;
 import org.springframework.http.server.reactive.ServerHttpResponseDecorator;
 
-import dev.kimicode2api.streaming.SseEvents;
+import dev.kimicode2api.wire.Bytes;
 import dev.kimicode2api.wire.ChatChunk;
 import dev.kimicode2api.wire.Json;
+import dev.kimicode2api.wire.SseEvents;
 
 /**
  * A client that asked {@code stream_options.include_usage} reads the usage from OpenAI's own last chunk: one with no
@@ -74,7 +75,7 @@ final class UsageChunkResponse extends ServerHttpResponseDecorator {
 			if (data == null) {
 				continue;
 			}
-			if (SseEvents.contains(data, USAGE)) {
+			if (Bytes.contains(data, USAGE)) {
 				read(data);
 			}
 			else if (!topLevelSeen && usage != null && isDone(data)) {

@@ -21,7 +21,7 @@ import org.springframework.web.server.ServerWebExchange;
 
 import dev.kimicode2api.FilterOrder;
 import dev.kimicode2api.routing.RouteSettingsRegistry;
-import dev.kimicode2api.web.RequestRecord;
+import dev.kimicode2api.wire.RequestContext;
 import dev.kimicode2api.wire.Usage;
 
 import static org.springframework.cloud.gateway.support.ServerWebExchangeUtils.GATEWAY_ROUTE_ATTR;
@@ -54,7 +54,7 @@ public class UsageMetricsGlobalFilter implements GlobalFilter, Ordered {
 			return chain.filter(exchange);
 		}
 		boolean reportsUsage = exchange.getRequest().getMethod() == HttpMethod.POST && routes.forRoute(route).hasModels();
-		RequestRecord record = RequestRecord.of(exchange);
+		RequestContext record = RequestContext.of(exchange);
 		ServerHttpResponseDecorator response = new ServerHttpResponseDecorator(exchange.getResponse()) {
 
 			private long bytes;

@@ -13,11 +13,11 @@ import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.ObjectMapper;
 
 import org.springframework.core.io.buffer.DataBuffer;
 
-import dev.kimicode2api.rewrite.TopLevelJson;
+import dev.kimicode2api.wire.Bytes;
+import dev.kimicode2api.wire.Json;
 import dev.kimicode2api.wire.Usage;
 
 /**
@@ -33,8 +33,6 @@ import dev.kimicode2api.wire.Usage;
  * looked at.
  */
 final class UsageScanner {
-
-	private static final ObjectMapper JSON = new ObjectMapper();
 
 	private static final int TAIL = 16 * 1024;
 
@@ -102,7 +100,7 @@ final class UsageScanner {
 	}
 
 	private void line(byte[] bytes, int from, int to) {
-		if (to - from > 5 && bytes[from] == 'd' && (TopLevelJson.contains(bytes, from, to, USAGE)
+		if (to - from > 5 && bytes[from] == 'd' && (Bytes.contains(bytes, from, to, USAGE)
 				|| details && namesFinishReason(bytes, from, to))) {
 			String line = new String(bytes, from, to - from, StandardCharsets.UTF_8);
 			if (line.startsWith("data:")) {
@@ -177,7 +175,7 @@ final class UsageScanner {
 	private void event(String json) {
 		JsonNode event;
 		try {
-			event = JSON.readTree(json);
+			event = Json.MAPPER.readTree(json);
 		}
 		catch (JacksonException ex) {
 			return;
@@ -235,7 +233,7 @@ final class UsageScanner {
 			}
 			else if (c == '}' && --depth == 0) {
 				try {
-					return Usage.of(JSON.readTree(text.substring(0, i + 1)), null);
+					return Usage.of(Json.MAPPER.readTree(text.substring(0, i + 1)), null);
 				}
 				catch (JacksonException ex) {
 					return null;

@@ -8,6 +8,7 @@ import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
 
 import dev.kimicode2api.store.Credential;
+import dev.kimicode2api.wire.Json;
 
 /**
  * What the bridge learnt from a Responses request and needs again for its response: ids, the model as the client
@@ -63,7 +64,7 @@ final class BridgeContext {
 		this.owner = owner;
 		this.clientKey = clientKey;
 		this.sealOutput = sealOutput && clientKey != null;
-		String object = withLoneSurrogatesEscaped(ResponsesRequestTranslator.JSON.writeValueAsString(echo));
+		String object = withLoneSurrogatesEscaped(Json.MAPPER.writeValueAsString(echo));
 		this.echoed = object.length() > 2 ? "," + object.substring(1, object.length() - 1) : "";
 		this.conversation = conversation;
 	}

@@ -18,10 +18,9 @@ import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
 
 import dev.kimicode2api.wire.ChatChunk;
+import dev.kimicode2api.wire.Json;
+import dev.kimicode2api.wire.RequestContext;
 import dev.kimicode2api.wire.Usage;
-import dev.kimicode2api.web.RequestRecord;
-
-import static dev.kimicode2api.responses.ResponsesRequestTranslator.JSON;
 
 /**
  * Builds a Responses {@code response} from a chat completion as it passes, and, for a stream, writes the Responses
@@ -34,7 +33,7 @@ import static dev.kimicode2api.responses.ResponsesRequestTranslator.JSON;
 final class ResponseAssembler {
 
 	/** Events follow each other in one buffer, each framed by its own SSE lines: no separator between values. */
-	private static final ObjectWriter EVENTS = JSON.writer().withRootValueSeparator((String) null);
+	private static final ObjectWriter EVENTS = Json.MAPPER.writer().withRootValueSeparator((String) null);
 
 	// Names written with every event, encoded once (the per-event writing is the bridge's hot path).
 	private static final SerializedString TYPE = new SerializedString("type");
@@ -86,7 +85,7 @@ final class ResponseAssembler {
 	/** Whether events are written (a stream); a plain response only needs the items. */
 	private final boolean streaming;
 
-	private final ArrayNode output = JSON.createArrayNode();
+	private final ArrayNode output = Json.MAPPER.createArrayNode();
 
 	private final StringBuilder reasoning = new StringBuilder();
 
@@ -217,7 +216,7 @@ final class ResponseAssembler {
 	byte[] response() {
 		if (response == null) {
 			ByteArrayOutputStream out = new ByteArrayOutputStream(2048);
-			try (JsonGenerator generator = JSON.createGenerator(out)) {
+			try (JsonGenerator generator = Json.MAPPER.createGenerator(out)) {
 				writeResponse(generator, status(), null);
 			}
 			response = out.toByteArray();
@@ -235,7 +234,7 @@ final class ResponseAssembler {
 
 	/** The turn as a chat assistant message, for the stored conversation. */
 	ObjectNode assistantMessage() {
-		ObjectNode message = JSON.createObjectNode().put("role", "assistant");
+		ObjectNode message = Json.MAPPER.createObjectNode().put("role", "assistant");
 		if (!text.isEmpty()) {
 			message.put("content", text.toString());
 		}
@@ -263,8 +262,8 @@ final class ResponseAssembler {
 				close();
 				openItem(Kind.REASONING, "rs_");
 				if (streaming) {
-					item(begin("response.output_item.added"), JSON.createObjectNode().put("id", openItemId)
-						.put("type", "reasoning").set("summary", JSON.createArrayNode()));
+					item(begin("response.output_item.added"), Json.MAPPER.createObjectNode().put("id", openItemId)
+						.put("type", "reasoning").set("summary", Json.MAPPER.createArrayNode()));
 					end();
 					JsonGenerator event = ids(begin("response.reasoning_summary_part.added"));
 					event.writeNumberProperty("summary_index", 0);
@@ -288,9 +287,9 @@ final class ResponseAssembler {
 				close();
 				openItem(Kind.MESSAGE, "msg_");
 				if (streaming) {
-					item(begin("response.output_item.added"), JSON.createObjectNode().put("id", openItemId)
+					item(begin("response.output_item.added"), Json.MAPPER.createObjectNode().put("id", openItemId)
 						.put("type", "message").put("status", "in_progress").put("role", "assistant")
-						.set("content", JSON.createArrayNode()));
+						.set("content", Json.MAPPER.createArrayNode()));
 					end();
 					JsonGenerator event = ids(begin("response.content_part.added"));
 					event.writeNumberProperty("content_index", 0);
@@ -386,7 +385,7 @@ final class ResponseAssembler {
 					summaryPart(event, all);
 					end();
 				}
-				ObjectNode item = JSON.createObjectNode().put("id", openItemId).put("type", "reasoning");
+				ObjectNode item = Json.MAPPER.createObjectNode().put("id", openItemId).put("type", "reasoning");
 				item.putArray("summary").addObject().put("type", "summary_text").put("text", all);
 				item.putArray("content").addObject().put("type", "reasoning_text").put("text", all);
 				ReasoningSeal seal = context.sealOutput ? context.seal() : null;
@@ -409,7 +408,7 @@ final class ResponseAssembler {
 					textPart(event, all);
 					end();
 				}
-				ObjectNode item = JSON.createObjectNode().put("id", openItemId).put("type", "message")
+				ObjectNode item = Json.MAPPER.createObjectNode().put("id", openItemId).put("type", "message")
 					.put("status", "completed").put("role", "assistant");
 				ObjectNode part = item.putArray("content").addObject().put("type", "output_text").put("text", all);
 				part.putArray("annotations");
@@ -449,7 +448,7 @@ final class ResponseAssembler {
 
 	private ObjectNode callItem(Call call, String status) {
 		BridgeContext.ToolOrigin origin = call.origin;
-		ObjectNode item = JSON.createObjectNode().put("id", call.itemId);
+		ObjectNode item = Json.MAPPER.createObjectNode().put("id", call.itemId);
 		if (origin != null && origin.custom()) {
 			item.put("type", "custom_tool_call").put("status", status).put("call_id", call.callId)
 				.put("name", origin.name()).put("input", status.equals("completed") ? customInput(call) : "");
@@ -468,7 +467,7 @@ final class ResponseAssembler {
 	private static String customInput(Call call) {
 		String arguments = call.arguments.toString();
 		try {
-			JsonNode parsed = JSON.readTree(arguments);
+			JsonNode parsed = Json.MAPPER.readTree(arguments);
 			if (parsed.path("input").isString()) {
 				return parsed.get("input").asString();
 			}
@@ -596,7 +595,7 @@ final class ResponseAssembler {
 	 * Hands the upstream's token counts, once reported, to the request's metrics and access line, and for a traced
 	 * request the answer's model and finish reason to its span.
 	 */
-	void recordUsage(RequestRecord record) {
+	void recordUsage(RequestContext record) {
 		Usage counted = Usage.of(usage, null);
 		if (counted != null) {
 			record.usage(counted);

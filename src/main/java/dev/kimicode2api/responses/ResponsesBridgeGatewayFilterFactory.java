@@ -40,18 +40,19 @@ import org.springframework.web.server.MethodNotAllowedException;
 import org.springframework.web.server.ServerWebExchange;
 
 import dev.kimicode2api.FilterOrder;
-import dev.kimicode2api.errors.ApiException;
 import dev.kimicode2api.metrics.GatewayMetrics;
-import dev.kimicode2api.rewrite.InvalidBodyException;
 import dev.kimicode2api.rewrite.RequestTranslation;
 import dev.kimicode2api.routing.RouteSettingsRegistry;
 import dev.kimicode2api.store.AgentStore;
 import dev.kimicode2api.store.Credential;
 import dev.kimicode2api.store.StoreProperties;
 import dev.kimicode2api.store.StoreWrite;
-import dev.kimicode2api.streaming.SseEvents;
+import dev.kimicode2api.wire.ApiException;
 import dev.kimicode2api.wire.ChatChunk;
-import dev.kimicode2api.web.RequestRecord;
+import dev.kimicode2api.wire.InvalidBodyException;
+import dev.kimicode2api.wire.Json;
+import dev.kimicode2api.wire.RequestContext;
+import dev.kimicode2api.wire.SseEvents;
 
 import static org.springframework.cloud.gateway.support.ServerWebExchangeUtils.GATEWAY_ROUTE_ATTR;
 
@@ -144,7 +145,7 @@ public class ResponsesBridgeGatewayFilterFactory
 			}
 			JsonNode request;
 			try {
-				request = ResponsesRequestTranslator.JSON.readTree(body);
+				request = Json.MAPPER.readTree(body);
 			}
 			catch (JacksonException ex) {
 				return Mono.error(new InvalidBodyException("The request body is not valid JSON: " + ex.getOriginalMessage()));
@@ -160,9 +161,9 @@ public class ResponsesBridgeGatewayFilterFactory
 			byte[] key = Credential.keyBytes(headers);
 			boolean wantsSeal = request.path("include").isArray()
 					&& request.get("include").toString().contains("\"reasoning.encrypted_content\"");
-			ObjectNode echo = ResponsesRequestTranslator.JSON.createObjectNode();
+			ObjectNode echo = Json.MAPPER.createObjectNode();
 			for (String field : ECHOED) {
-				echo.set(field, request.hasNonNull(field) ? request.get(field) : ResponsesRequestTranslator.JSON.nullNode());
+				echo.set(field, request.hasNonNull(field) ? request.get(field) : Json.MAPPER.nullNode());
 			}
 			if (echo.get("tools").isNull()) {
 				echo.putArray("tools");
@@ -185,13 +186,13 @@ public class ResponsesBridgeGatewayFilterFactory
 			BridgeContext context = new BridgeContext(ResponseAssembler.newResponseId(), Instant.now().getEpochSecond(),
 					request.get("model").asString(), request.path("stream").asBoolean(false),
 					request.path("store").asBoolean(true), owner, key, wantsSeal, echo,
-					ResponsesRequestTranslator.JSON.createArrayNode());
+					Json.MAPPER.createArrayNode());
 			exchange.getAttributes().put(CONTEXT, context);
 			Route route = exchange.getRequiredAttribute(GATEWAY_ROUTE_ATTR);
 			MediaType accept = context.stream ? MediaType.TEXT_EVENT_STREAM : MediaType.APPLICATION_JSON;
 			return previousConversation(request, owner).map(previous -> {
 				try {
-					return new Chat(ResponsesRequestTranslator.JSON.writeValueAsBytes(ResponsesRequestTranslator
+					return new Chat(Json.MAPPER.writeValueAsBytes(ResponsesRequestTranslator
 						.translate(request, previous, context, type -> droppedTool(route.getId(), type))), chatPath,
 							accept);
 				}
@@ -207,7 +208,7 @@ public class ResponsesBridgeGatewayFilterFactory
 		public Mono<Void> filter(ServerWebExchange exchange, GatewayFilterChain chain) {
 			BridgeContext context = exchange.getAttribute(CONTEXT);
 			if (context != null) { // a POST that toChat translated and pointed at the chat path
-				RequestRecord record = RequestRecord.of(exchange);
+				RequestContext record = RequestContext.of(exchange);
 				record.usageFromFilter(true); // the bridge reads the upstream's usage as it translates
 				return chain.filter(exchange.mutate()
 					.response(new TranslatingResponse(exchange.getResponse(), context, record))
@@ -265,10 +266,10 @@ public class ResponsesBridgeGatewayFilterFactory
 		}
 		String previousId = previous == null || previous.isNull() ? null : previous.asString();
 		if (previousId == null) {
-			return Mono.just(ResponsesRequestTranslator.JSON.createArrayNode());
+			return Mono.just(Json.MAPPER.createArrayNode());
 		}
 		Mono<Optional<String>> stored = owner == null ? Mono.just(Optional.empty()) : store.get(owner, KIND, previousId);
-		return stored.map(found -> found.map(json -> (ArrayNode) ResponsesRequestTranslator.JSON.readTree(json)
+		return stored.map(found -> found.map(json -> (ArrayNode) Json.MAPPER.readTree(json)
 			.get("conversation"))
 			.orElseThrow(() -> new ApiException(HttpStatus.NOT_FOUND, "Previous response with id '" + previousId
 					+ "' not found.", "previous_response_id", "previous_response_not_found")));
@@ -281,8 +282,8 @@ public class ResponsesBridgeGatewayFilterFactory
 			if (found.isEmpty()) {
 				return Mono.error(notFound(id));
 			}
-			JsonNode response = ResponsesRequestTranslator.JSON.readTree(found.get()).get("response");
-			return writeJson(exchange.getResponse(), ResponsesRequestTranslator.JSON.writeValueAsBytes(response));
+			JsonNode response = Json.MAPPER.readTree(found.get()).get("response");
+			return writeJson(exchange.getResponse(), Json.MAPPER.writeValueAsBytes(response));
 		});
 	}
 
@@ -290,8 +291,8 @@ public class ResponsesBridgeGatewayFilterFactory
 		Credential owner = Credential.of(exchange.getRequest().getHeaders());
 		Mono<Boolean> deleted = owner == null ? Mono.just(false) : store.delete(owner, KIND, id);
 		return deleted.flatMap(existed -> existed
-				? writeJson(exchange.getResponse(), ResponsesRequestTranslator.JSON.writeValueAsBytes(
-						ResponsesRequestTranslator.JSON.createObjectNode().put("id", id).put("object", "response")
+				? writeJson(exchange.getResponse(), Json.MAPPER.writeValueAsBytes(
+						Json.MAPPER.createObjectNode().put("id", id).put("object", "response")
 							.put("deleted", true)))
 				: Mono.error(notFound(id)));
 	}
@@ -326,7 +327,7 @@ public class ResponsesBridgeGatewayFilterFactory
 			return Mono.empty();
 		}
 		StringWriter record = new StringWriter(4096);
-		try (JsonGenerator json = ResponsesRequestTranslator.JSON.createGenerator(record)) {
+		try (JsonGenerator json = Json.MAPPER.createGenerator(record)) {
 			json.writeStartObject();
 			json.writeName("response");
 			json.writeRawValue(assembler.responseText());
@@ -347,9 +348,9 @@ public class ResponsesBridgeGatewayFilterFactory
 
 		private final BridgeContext context;
 
-		private final RequestRecord record;
+		private final RequestContext record;
 
-		TranslatingResponse(ServerHttpResponse delegate, BridgeContext context, RequestRecord record) {
+		TranslatingResponse(ServerHttpResponse delegate, BridgeContext context, RequestContext record) {
 			super(delegate);
 			this.context = context;
 			this.record = record;
@@ -438,7 +439,7 @@ public class ResponsesBridgeGatewayFilterFactory
 
 		private final ResponseAssembler assembler;
 
-		private final RequestRecord record;
+		private final RequestContext record;
 
 		private final SseEvents events = new SseEvents();
 
@@ -446,7 +447,7 @@ public class ResponsesBridgeGatewayFilterFactory
 
 		private boolean completed;
 
-		SseStream(ResponseAssembler assembler, RequestRecord record) {
+		SseStream(ResponseAssembler assembler, RequestContext record) {
 			this.assembler = assembler;
 			this.record = record;
 		}

@@ -8,11 +8,10 @@ import java.util.function.Consumer;
 
 import org.jspecify.annotations.Nullable;
 import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.ObjectMapper;
 import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
 
-import dev.kimicode2api.errors.ApiException;
+import dev.kimicode2api.wire.ApiException;
 import dev.kimicode2api.wire.Json;
 
 /**
@@ -21,8 +20,6 @@ import dev.kimicode2api.wire.Json;
  * over (see the README's table). Bad input is a 400 that names the parameter.
  */
 final class ResponsesRequestTranslator {
-
-	static final ObjectMapper JSON = Json.MAPPER;
 
 	/** Separates a namespace from its function in the chat function's name. */
 	static final String NAMESPACE_SEPARATOR = "__";
@@ -35,9 +32,9 @@ final class ResponsesRequestTranslator {
 
 	private final Consumer<String> droppedTool;
 
-	private final ObjectNode chat = JSON.createObjectNode();
+	private final ObjectNode chat = Json.MAPPER.createObjectNode();
 
-	private final ArrayNode messages = JSON.createArrayNode();
+	private final ArrayNode messages = Json.MAPPER.createArrayNode();
 
 	/** The assistant message that following function calls join, until another kind of item closes it. */
 	private @Nullable ObjectNode assistant;
@@ -155,7 +152,7 @@ final class ResponsesRequestTranslator {
 		String callId = requiredString(item, "call_id", param);
 		String name = requiredString(item, "name", param);
 		String namespace = optionalString(item, "namespace");
-		String arguments = custom ? JSON.writeValueAsString(JSON.createObjectNode()
+		String arguments = custom ? Json.MAPPER.writeValueAsString(Json.MAPPER.createObjectNode()
 			.put("input", item.path("input").asString(""))) : item.path("arguments").asString("{}");
 		ObjectNode call = openAssistant(false).withArray("tool_calls").addObject();
 		call.put("id", callId);
@@ -177,7 +174,7 @@ final class ResponsesRequestTranslator {
 			JsonNode content = content(output, param + ".output");
 			if (content.isArray() && !hasText(content)) {
 				// Kimi refuses a tool result without any text (e.g. only the image Codex's view_image returns).
-				((ArrayNode) content).insert(0, JSON.createObjectNode().put("type", "text")
+				((ArrayNode) content).insert(0, Json.MAPPER.createObjectNode().put("type", "text")
 					.put("text", "The tool returned non-text content."));
 			}
 			message.set("content", content);
@@ -218,7 +215,7 @@ final class ResponsesRequestTranslator {
 	/** Message content for a user or system message: text joined into a string, or parts when there are images. */
 	private static JsonNode content(@Nullable JsonNode content, String param) {
 		if (content == null || content.isNull()) {
-			return JSON.getNodeFactory().stringNode("");
+			return Json.MAPPER.getNodeFactory().stringNode("");
 		}
 		if (content.isString()) {
 			return content;
@@ -227,7 +224,7 @@ final class ResponsesRequestTranslator {
 			throw ApiException.invalid(param, "Invalid type for '" + param + "': expected a string or an array of"
 					+ " content parts, but got " + kind(content) + ".");
 		}
-		ArrayNode parts = JSON.createArrayNode();
+		ArrayNode parts = Json.MAPPER.createArrayNode();
 		boolean onlyText = true;
 		for (int j = 0; j < content.size(); j++) {
 			JsonNode part = content.get(j);
@@ -259,7 +256,7 @@ final class ResponsesRequestTranslator {
 		}
 		List<String> texts = new ArrayList<>();
 		parts.forEach(part -> texts.add(part.path("text").asString()));
-		return JSON.getNodeFactory().stringNode(String.join("\n\n", texts));
+		return Json.MAPPER.getNodeFactory().stringNode(String.join("\n\n", texts));
 	}
 
 	private static String text(@Nullable JsonNode content, String param) {
@@ -295,7 +292,7 @@ final class ResponsesRequestTranslator {
 		if (!tools.isArray()) {
 			throw ApiException.invalid("tools", "Invalid type for 'tools': expected an array of tools.");
 		}
-		ArrayNode functions = JSON.createArrayNode();
+		ArrayNode functions = Json.MAPPER.createArrayNode();
 		Set<String> dropped = new LinkedHashSet<>();
 		for (int i = 0; i < tools.size(); i++) {
 			JsonNode tool = tools.get(i);
@@ -335,7 +332,7 @@ final class ResponsesRequestTranslator {
 		if (namespace != null) {
 			context.tools.put(chatName, new BridgeContext.ToolOrigin(false, namespace, name));
 		}
-		ObjectNode function = JSON.createObjectNode().put("type", "function");
+		ObjectNode function = Json.MAPPER.createObjectNode().put("type", "function");
 		ObjectNode definition = function.putObject("function").put("name", chatName);
 		String description = stringOrNull(tool, "description", param);
 		if (description != null) {
@@ -361,7 +358,7 @@ final class ResponsesRequestTranslator {
 				.append(format.path("syntax").asString("")).append(" grammar:\n")
 				.append(format.path("definition").asString(""));
 		}
-		ObjectNode function = JSON.createObjectNode().put("type", "function");
+		ObjectNode function = Json.MAPPER.createObjectNode().put("type", "function");
 		ObjectNode definition = function.putObject("function").put("name", name);
 		definition.put("description", description.toString());
 		ObjectNode parameters = definition.putObject("parameters").put("type", "object");

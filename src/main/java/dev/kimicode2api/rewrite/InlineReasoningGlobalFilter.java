@@ -5,7 +5,6 @@ import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.ObjectMapper;
 import tools.jackson.databind.node.ObjectNode;
 
 import org.springframework.cloud.gateway.filter.GatewayFilterChain;
@@ -21,7 +20,8 @@ import org.springframework.stereotype.Component;
 import org.springframework.web.server.ServerWebExchange;
 
 import dev.kimicode2api.FilterOrder;
-import dev.kimicode2api.web.RequestRecord;
+import dev.kimicode2api.wire.Json;
+import dev.kimicode2api.wire.RequestContext;
 
 /**
  * For virtual models with {@code reasoning-inline: true}: the reasoning the upstream sends as
@@ -32,11 +32,9 @@ import dev.kimicode2api.web.RequestRecord;
 @Component
 public class InlineReasoningGlobalFilter implements GlobalFilter, Ordered {
 
-	static final ObjectMapper JSON = new ObjectMapper();
-
 	@Override
 	public Mono<Void> filter(ServerWebExchange exchange, GatewayFilterChain chain) {
-		if (!RequestRecord.of(exchange).reasoningInline()) {
+		if (!RequestContext.of(exchange).reasoningInline()) {
 			return chain.filter(exchange); // the request body was read before: only -inline models get a decorator
 		}
 		ServerHttpResponseDecorator response = new ServerHttpResponseDecorator(exchange.getResponse()) {
@@ -81,7 +79,7 @@ public class InlineReasoningGlobalFilter implements GlobalFilter, Ordered {
 	/** A {@code chat.completion}: each choice's message gets its reasoning in front of its content. */
 	static byte[] inlineMessage(byte[] body) {
 		try {
-			JsonNode completion = JSON.readTree(body);
+			JsonNode completion = Json.MAPPER.readTree(body);
 			boolean changed = false;
 			for (JsonNode choice : completion.path("choices")) {
 				if (choice.path("message") instanceof ObjectNode message && message.has("reasoning_content")) {
@@ -92,7 +90,7 @@ public class InlineReasoningGlobalFilter implements GlobalFilter, Ordered {
 					changed = true;
 				}
 			}
-			return changed ? JSON.writeValueAsBytes(completion) : body;
+			return changed ? Json.MAPPER.writeValueAsBytes(completion) : body;
 		}
 		catch (JacksonException ex) {
 			return body; // not the JSON we know: passed on as it came

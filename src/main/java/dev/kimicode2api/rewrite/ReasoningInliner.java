@@ -11,9 +11,8 @@ import tools.jackson.databind.node.ObjectNode;
 
 import org.springframework.core.io.buffer.DataBuffer;
 
-import dev.kimicode2api.streaming.SseEvents;
-
-import static dev.kimicode2api.rewrite.InlineReasoningGlobalFilter.JSON;
+import dev.kimicode2api.wire.Json;
+import dev.kimicode2api.wire.SseEvents;
 
 /**
  * Rewrites an OpenAI chat-completion stream as it passes: it cuts the bytes into SSE events (carrying over only an
@@ -65,7 +64,7 @@ final class ReasoningInliner {
 	private String rewriteChunk(String json) {
 		JsonNode chunk;
 		try {
-			chunk = JSON.readTree(json);
+			chunk = Json.MAPPER.readTree(json);
 		}
 		catch (JacksonException ex) {
 			return null;
@@ -102,7 +101,7 @@ final class ReasoningInliner {
 				changed = true;
 			}
 		}
-		return changed ? JSON.writeValueAsString(chunk) : null;
+		return changed ? Json.MAPPER.writeValueAsString(chunk) : null;
 	}
 
 }

@@ -32,7 +32,9 @@ import dev.kimicode2api.routing.ModelCapabilities;
 import dev.kimicode2api.routing.RouteSettings;
 import dev.kimicode2api.routing.RouteSettingsRegistry;
 import dev.kimicode2api.routing.VirtualModel;
-import dev.kimicode2api.web.RequestRecord;
+import dev.kimicode2api.wire.InvalidBodyException;
+import dev.kimicode2api.wire.RequestContext;
+import dev.kimicode2api.wire.TopLevelJson;
 
 import static org.springframework.cloud.gateway.support.ServerWebExchangeUtils.CACHED_REQUEST_BODY_ATTR;
 import static org.springframework.cloud.gateway.support.ServerWebExchangeUtils.GATEWAY_ROUTE_ATTR;
@@ -127,7 +129,7 @@ public class RequestBodyGlobalFilter implements GlobalFilter, Ordered {
 			List<ChatRequestRepair> repairs, @Nullable String path, @Nullable MediaType accept) {
 		ChatRequest request = ChatRequest.parse(bytes);
 		String model = request.model();
-		RequestRecord record = RequestRecord.of(exchange);
+		RequestContext record = RequestContext.of(exchange);
 		record.model(model);
 		record.stream(request.stream());
 		RouteSettings settings = registry.forRoute(route);
@@ -168,13 +170,13 @@ public class RequestBodyGlobalFilter implements GlobalFilter, Ordered {
 				waiting = step == Mono.<Void>empty() ? null : step;
 			}
 		}
-		RequestRecord record = RequestRecord.of(exchange);
+		RequestContext record = RequestContext.of(exchange);
 		return waiting == null ? Mono.just(send(record, request, upstreamModel, path, accept))
 				: waiting.then(Mono.fromSupplier(() -> send(record, request, upstreamModel, path, accept)));
 	}
 
 	/** The chat request as it goes upstream, with what the record keeps of it (for traces and metrics). */
-	private static RequestTranslation.Chat send(RequestRecord record, ChatRequest request,
+	private static RequestTranslation.Chat send(RequestContext record, ChatRequest request,
 			@Nullable String upstreamModel, @Nullable String path, @Nullable MediaType accept) {
 		record.upstreamModel(upstreamModel);
 		Long maxTokens = request.longValue("max_completion_tokens");
@@ -190,7 +192,7 @@ public class RequestBodyGlobalFilter implements GlobalFilter, Ordered {
 			request.set("thinking", anthropicThinking(virtual, request.topLevel().longValue("max_tokens")));
 		}
 		if (virtual.reasoningInline()) {
-			RequestRecord.of(exchange).reasoningInline(true);
+			RequestContext.of(exchange).reasoningInline(true);
 		}
 		List<String> set = new ArrayList<>(virtual.set().keySet());
 		if (virtual.thinkingBudgetTokens() != null) {

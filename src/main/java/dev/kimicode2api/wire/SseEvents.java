@@ -1,4 +1,4 @@
-package dev.kimicode2api.streaming;
+package dev.kimicode2api.wire;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -9,8 +9,6 @@ import org.jspecify.annotations.Nullable;
 
 import org.springframework.core.io.buffer.DataBuffer;
 import org.springframework.core.io.buffer.DataBufferUtils;
-
-import dev.kimicode2api.rewrite.TopLevelJson;
 
 /**
  * Cuts a Server-Sent Events byte stream into whole events as its buffers pass, carrying over only an incomplete
@@ -102,11 +100,6 @@ public final class SseEvents {
 			from = end + 1;
 		}
 		return data;
-	}
-
-	/** Whether the bytes contain {@code needle} (an ASCII marker such as {@code "tool_calls"}). */
-	public static boolean contains(byte[] bytes, byte[] needle) {
-		return TopLevelJson.contains(bytes, 0, bytes.length, needle);
 	}
 
 	private static byte[] concat(byte[] a, byte[] b) {

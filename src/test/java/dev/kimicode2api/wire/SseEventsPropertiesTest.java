@@ -1,4 +1,4 @@
-package dev.kimicode2api.streaming;
+package dev.kimicode2api.wire;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
