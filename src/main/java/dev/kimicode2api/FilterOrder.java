@@ -18,7 +18,8 @@ import org.springframework.core.Ordered;
  *
  * <p>Response side: each filter below wraps the response on the way in, so the one with the highest order sees the
  * upstream's bytes first. From the upstream to the client: {@link #UPSTREAM_ERROR} (errors in the route's dialect),
- * {@link #REASONING_MEMORY} (remembers reasoning as Kimi sent it), {@link #INLINE_REASONING} (reasoning into
+ * {@link #ANSWER_READER} (a successful answer read once: a stream cut into events, usage noted), {@link #KIMI_REPAIRS}
+ * (OpenAI's usage chunk), {@link #REASONING_MEMORY} (remembers reasoning as Kimi sent it), {@link #INLINE_REASONING} (reasoning into
  * {@code <think>}), {@link #RESPONSES_BRIDGE} (chat completions to Responses), {@link #STREAM_TERMINATION} (a final
  * error event on a broken stream), {@link #USAGE_METRICS} (counts what the client receives).
  */
@@ -39,18 +40,21 @@ public final class FilterOrder {
 
 	private static final int WRITE = NettyWriteResponseFilter.WRITE_RESPONSE_FILTER_ORDER;
 
-	public static final int USAGE_METRICS = WRITE - 7;
+	public static final int USAGE_METRICS = WRITE - 8;
 
-	public static final int STREAM_TERMINATION = WRITE - 6;
+	public static final int STREAM_TERMINATION = WRITE - 7;
 
-	public static final int RESPONSES_BRIDGE = WRITE - 5;
+	public static final int RESPONSES_BRIDGE = WRITE - 6;
 
-	public static final int INLINE_REASONING = WRITE - 4;
+	public static final int INLINE_REASONING = WRITE - 5;
 
-	public static final int REASONING_MEMORY = WRITE - 3;
+	public static final int REASONING_MEMORY = WRITE - 4;
 
-	/** No response side; after {@link #REASONING_MEMORY} so its repairs apply after the reasoning is restored. */
-	public static final int KIMI_REPAIRS = WRITE - 2;
+	/** After {@link #REASONING_MEMORY} so its repairs apply after the reasoning is restored. */
+	public static final int KIMI_REPAIRS = WRITE - 3;
+
+	/** The first reader of a successful answer, right after the upstream's errors are put in the route's dialect. */
+	public static final int ANSWER_READER = WRITE - 2;
 
 	public static final int UPSTREAM_ERROR = WRITE - 1;
 

@@ -40,8 +40,8 @@ import static org.springframework.cloud.gateway.support.ServerWebExchangeUtils.G
  * whose context goes upstream as {@code traceparent} ({@link TraceContextHeadersFilter}). Any other request a route
  * sends upstream ({@code GET /v1/usages}, {@code count_tokens}) gets a plain HTTP client span when tracing is on, and
  * nothing otherwise. Runs after the request body is read, so the model asked, the model sent, the token limit and
- * the repairs are known; the span ends when the answer has been relayed (the usage and finish reasons are read from
- * it on the way by {@code UsageMetricsGlobalFilter} or the Responses bridge) or the client left.
+ * the repairs are known; the span ends when the answer has been relayed (the usage and finish reasons are noted by its
+ * first reader, {@code AnswerReaderGlobalFilter}) or the client left.
  */
 @Component
 public class GenAiGlobalFilter implements GlobalFilter, Ordered {

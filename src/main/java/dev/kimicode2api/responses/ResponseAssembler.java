@@ -19,8 +19,6 @@ import tools.jackson.databind.node.ObjectNode;
 
 import dev.kimicode2api.wire.ChatChunk;
 import dev.kimicode2api.wire.Json;
-import dev.kimicode2api.wire.RequestContext;
-import dev.kimicode2api.wire.Usage;
 
 /**
  * Builds a Responses {@code response} from a chat completion as it passes, and, for a stream, writes the Responses
@@ -589,21 +587,6 @@ final class ResponseAssembler {
 			writeUsage(json);
 		}
 		json.writeEndObject();
-	}
-
-	/**
-	 * Hands the upstream's token counts, once reported, to the request's metrics and access line, and for a traced
-	 * request the answer's model and finish reason to its span.
-	 */
-	void recordUsage(RequestContext record) {
-		Usage counted = Usage.of(usage, null);
-		if (counted != null) {
-			record.usage(counted);
-		}
-		if (record.traced()) {
-			record.responseModel(model);
-			record.finishReasons(finishReason == null ? List.of() : List.of(finishReason));
-		}
 	}
 
 	/** Chat usage in Responses terms, with the reasoning tokens where the upstream reports them. */

@@ -1,7 +1,6 @@
 package dev.kimicode2api.responses;
 
 import java.io.StringWriter;
-import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -52,7 +51,8 @@ import dev.kimicode2api.wire.ChatChunk;
 import dev.kimicode2api.wire.InvalidBodyException;
 import dev.kimicode2api.wire.Json;
 import dev.kimicode2api.wire.RequestContext;
-import dev.kimicode2api.wire.SseEvents;
+import dev.kimicode2api.wire.SseBatch;
+import dev.kimicode2api.wire.SseEvent;
 
 import static org.springframework.cloud.gateway.support.ServerWebExchangeUtils.GATEWAY_ROUTE_ATTR;
 
@@ -208,10 +208,8 @@ public class ResponsesBridgeGatewayFilterFactory
 		public Mono<Void> filter(ServerWebExchange exchange, GatewayFilterChain chain) {
 			BridgeContext context = exchange.getAttribute(CONTEXT);
 			if (context != null) { // a POST that toChat translated and pointed at the chat path
-				RequestContext record = RequestContext.of(exchange);
-				record.usageFromFilter(true); // the bridge reads the upstream's usage as it translates
 				return chain.filter(exchange.mutate()
-					.response(new TranslatingResponse(exchange.getResponse(), context, record))
+					.response(new TranslatingResponse(exchange.getResponse(), context, RequestContext.of(exchange)))
 					.build());
 			}
 			HttpMethod method = exchange.getRequest().getMethod();
@@ -348,12 +346,13 @@ public class ResponsesBridgeGatewayFilterFactory
 
 		private final BridgeContext context;
 
-		private final RequestContext record;
+		/** Where the answer's first reader put the plain answer it read. */
+		private final RequestContext request;
 
-		TranslatingResponse(ServerHttpResponse delegate, BridgeContext context, RequestContext record) {
+		TranslatingResponse(ServerHttpResponse delegate, BridgeContext context, RequestContext request) {
 			super(delegate);
 			this.context = context;
-			this.record = record;
+			this.request = request;
 		}
 
 		private boolean successful() {
@@ -366,27 +365,24 @@ public class ResponsesBridgeGatewayFilterFactory
 			if (!successful() || !MediaType.APPLICATION_JSON.isCompatibleWith(getHeaders().getContentType())) {
 				return super.writeWith(body);
 			}
-			return DataBufferUtils.join(Flux.from(body)).switchIfEmpty(Mono.error(() -> unreadable("an empty body")))
-				.flatMap(joined -> {
-					byte[] bytes = new byte[joined.readableByteCount()];
-					joined.read(bytes);
-					DataBufferUtils.release(joined);
-					ResponseAssembler assembler = new ResponseAssembler(context, false);
-					try {
-						ChatChunk completion = ChatChunk.read(bytes);
-						if (!assembler.acceptCompletion(completion)) {
-							return Mono.error(unreadable("a body that is not a chat completion"));
-						}
-					}
-					catch (JacksonException ex) {
-						return Mono.error(unreadable("a body that is not a chat completion"));
-					}
-					assembler.recordUsage(record);
-					byte[] response = assembler.response();
-					getHeaders().setContentLength(response.length);
-					return save(context, assembler)
-						.then(super.writeWith(Mono.fromSupplier(() -> bufferFactory().wrap(response))));
-				});
+			long[] size = new long[1];
+			return Flux.from(body).doOnNext(buffer -> {
+				size[0] += buffer.readableByteCount();
+				DataBufferUtils.release(buffer); // its first reader has read the answer: nothing of it goes on as it is
+			}).then(Mono.defer(() -> {
+				if (size[0] == 0) {
+					return Mono.error(unreadable("an empty body"));
+				}
+				ChatChunk completion = request.plainAnswer();
+				ResponseAssembler assembler = new ResponseAssembler(context, false);
+				if (completion == null || !assembler.acceptCompletion(completion)) {
+					return Mono.error(unreadable("a body that is not a chat completion"));
+				}
+				byte[] response = assembler.response();
+				getHeaders().setContentLength(response.length);
+				return save(context, assembler)
+					.then(super.writeWith(Mono.fromSupplier(() -> bufferFactory().wrap(response))));
+			}));
 		}
 
 		@Override
@@ -396,9 +392,10 @@ public class ResponsesBridgeGatewayFilterFactory
 			}
 			getHeaders().remove(HttpHeaders.CONTENT_LENGTH);
 			ResponseAssembler assembler = new ResponseAssembler(context, true);
-			SseStream stream = new SseStream(assembler, record);
-			Flux<Publisher<DataBuffer>> translated = Flux.from(body)
-				.concatMap(events -> Flux.from(events).map(stream::accept).filter(bytes -> bytes.length > 0))
+			SseStream stream = new SseStream(assembler);
+			Flux<Publisher<DataBuffer>> translated = SseBatch.of(body, bufferFactory())
+				.map(stream::accept)
+				.filter(bytes -> bytes.length > 0)
 				.concatWith(Mono.fromSupplier(stream::end).filter(bytes -> bytes.length > 0))
 				.onErrorResume(error -> {
 					if (stream.ended()) {
@@ -439,17 +436,12 @@ public class ResponsesBridgeGatewayFilterFactory
 
 		private final ResponseAssembler assembler;
 
-		private final RequestContext record;
-
-		private final SseEvents events = new SseEvents();
-
 		private boolean ended;
 
 		private boolean completed;
 
-		SseStream(ResponseAssembler assembler, RequestContext record) {
+		SseStream(ResponseAssembler assembler) {
 			this.assembler = assembler;
-			this.record = record;
 		}
 
 		byte[] start() {
@@ -457,34 +449,24 @@ public class ResponsesBridgeGatewayFilterFactory
 			return assembler.drain();
 		}
 
-		/** One upstream buffer (released here): the Responses events its complete chat events make. */
-		byte[] accept(DataBuffer buffer) {
-			for (byte[] event : events.accept(buffer)) {
-				byte[] data = ended ? null : SseEvents.dataBytes(event);
-				if (data != null) {
-					translate(data);
+		/** One batch of upstream events: the Responses events they make. */
+		byte[] accept(SseBatch batch) {
+			for (SseEvent event : batch.events()) {
+				if (!ended) {
+					translate(event);
 				}
 			}
 			return assembler.drain();
 		}
 
-		/** The Responses events of one upstream event's data. */
-		private void translate(byte[] data) {
-			int first = 0;
-			while (first < data.length && Character.isWhitespace(data[first])) {
-				first++;
-			}
-			if (first == data.length || data[first] != '{') {
-				if (new String(data, StandardCharsets.UTF_8).strip().equals("[DONE]")) {
-					done();
-				}
+		/** The Responses events of one upstream event. */
+		private void translate(SseEvent event) {
+			if (event.isDone()) {
+				done();
 				return;
 			}
-			ChatChunk chunk;
-			try {
-				chunk = ChatChunk.read(data);
-			}
-			catch (JacksonException ignored) {
+			ChatChunk chunk = event.chunk();
+			if (chunk == null) {
 				return; // not a chunk: nothing to translate
 			}
 			if (chunk.error() != null && !chunk.error().isNull()) { // how OpenAI-compatible servers report a failure
@@ -496,12 +478,8 @@ public class ResponsesBridgeGatewayFilterFactory
 			assembler.acceptChunk(chunk);
 		}
 
-		/** The end of the upstream stream: a last event without its blank line, then completed or failed. */
+		/** The end of the upstream stream: completed or failed. */
 		byte[] end() {
-			byte[] rest = ended ? null : SseEvents.dataBytes(events.rest());
-			if (rest != null) {
-				translate(rest);
-			}
 			done();
 			return assembler.drain();
 		}
@@ -517,7 +495,6 @@ public class ResponsesBridgeGatewayFilterFactory
 			}
 			ended = true;
 			completed = true;
-			assembler.recordUsage(record); // before response.completed passes the usage metrics (a client may leave then)
 			assembler.finish();
 		}
 
@@ -527,7 +504,6 @@ public class ResponsesBridgeGatewayFilterFactory
 				return;
 			}
 			ended = true;
-			assembler.recordUsage(record);
 			assembler.fail(message);
 		}
 

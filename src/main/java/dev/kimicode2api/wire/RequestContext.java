@@ -42,7 +42,7 @@ public final class RequestContext {
 
 	private volatile @Nullable Usage usage;
 
-	private volatile boolean usageFromFilter;
+	private volatile @Nullable ChatChunk plainAnswer;
 
 	private volatile @Nullable Map<String, Integer> repairs;
 
@@ -176,15 +176,15 @@ public final class RequestContext {
 	}
 
 	/**
-	 * Whether a filter that reads the upstream's answer anyway (the Responses bridge) sets {@link #usage()} itself, so
-	 * the response it sends on need not be scanned for it.
+	 * The upstream's plain (not streamed) answer, as its first reader read it once it ended, for the readers after it;
+	 * {@code null} for a stream, or an answer that is not one JSON object.
 	 */
-	public boolean usageFromFilter() {
-		return usageFromFilter;
+	public @Nullable ChatChunk plainAnswer() {
+		return plainAnswer;
 	}
 
-	public void usageFromFilter(boolean usageFromFilter) {
-		this.usageFromFilter = usageFromFilter;
+	public void plainAnswer(ChatChunk plainAnswer) {
+		this.plainAnswer = plainAnswer;
 	}
 
 	/** What the gateway repaired in the request, by kind ({@code schema_type}, …); {@code null} when nothing. */
