@@ -49,9 +49,6 @@ public class ReasoningMemoryGatewayFilterFactory
 
 	static final String KIND = "reasoning";
 
-	/** Set when a request had thinking on and a key: its response's reasoning is worth remembering. */
-	private static final String REMEMBER = ReasoningMemoryGatewayFilterFactory.class.getName() + ".owner";
-
 	private final AgentStore store;
 
 	private final Duration ttl;
@@ -103,16 +100,10 @@ public class ReasoningMemoryGatewayFilterFactory
 			this.placeholder = placeholder;
 		}
 
+		/** The request half, within the one read of the body: reasoning restored where a tool-call turn lacks it. */
 		@Override
 		public Mono<Void> repair(ServerWebExchange exchange, ChatRequest request) {
-			if (!request.thinking()) {
-				return Mono.empty();
-			}
-			Credential owner = Credential.of(exchange.getRequest().getHeaders());
-			if (owner != null) {
-				exchange.getAttributes().put(REMEMBER, owner);
-			}
-			if (!request.mentions("messages", "tool_calls")) {
+			if (!request.thinking() || !request.mentions("messages", "tool_calls")) {
 				return Mono.empty();
 			}
 			Map<String, List<ChatRequest.Element>> missing = new LinkedHashMap<>();
@@ -135,6 +126,7 @@ public class ReasoningMemoryGatewayFilterFactory
 			if (missing.isEmpty()) {
 				return Mono.empty();
 			}
+			Credential owner = Credential.of(exchange.getRequest().getHeaders());
 			Mono<Map<String, String>> remembered = owner == null ? Mono.just(Map.of())
 					: store.get(owner, KIND, missing.keySet());
 			return remembered.doOnNext(found -> {
@@ -158,9 +150,11 @@ public class ReasoningMemoryGatewayFilterFactory
 			}).then();
 		}
 
+		/** The response half: the reasoning of an answer to a request with thinking on and a key, remembered. */
 		@Override
 		public Mono<Void> filter(ServerWebExchange exchange, GatewayFilterChain chain) {
-			Credential owner = exchange.getAttribute(REMEMBER);
+			Credential owner = RequestContext.of(exchange).thinking() ? Credential.of(exchange.getRequest().getHeaders())
+					: null;
 			if (owner == null) {
 				return chain.filter(exchange);
 			}

@@ -7,6 +7,8 @@ import org.jspecify.annotations.Nullable;
 import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
 
+import org.springframework.web.server.ServerWebExchange;
+
 import dev.kimicode2api.store.Credential;
 import dev.kimicode2api.wire.Json;
 
@@ -16,6 +18,8 @@ import dev.kimicode2api.wire.Json;
  * conversation so far (to store with the response).
  */
 final class BridgeContext {
+
+	private static final String ATTRIBUTE = BridgeContext.class.getName();
 
 	final String responseId;
 
@@ -67,6 +71,16 @@ final class BridgeContext {
 		String object = withLoneSurrogatesEscaped(Json.MAPPER.writeValueAsString(echo));
 		this.echoed = object.length() > 2 ? "," + object.substring(1, object.length() - 1) : "";
 		this.conversation = conversation;
+	}
+
+	/** The context of a request the bridge translated, for its answer; {@code null} for one it did not. */
+	static @Nullable BridgeContext of(ServerWebExchange exchange) {
+		return exchange.getAttribute(ATTRIBUTE);
+	}
+
+	/** Keeps this context with the exchange, from the request half of the bridge to its response half. */
+	void attach(ServerWebExchange exchange) {
+		exchange.getAttributes().put(ATTRIBUTE, this);
 	}
 
 	/**

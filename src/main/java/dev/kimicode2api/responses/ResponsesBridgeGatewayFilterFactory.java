@@ -72,8 +72,6 @@ public class ResponsesBridgeGatewayFilterFactory
 
 	static final String KIND = "response";
 
-	private static final String CONTEXT = ResponsesBridgeGatewayFilterFactory.class.getName() + ".context";
-
 	/** Built-in tool types a client may send; any other name is counted as "other" (a bounded metric tag). */
 	private static final Set<String> KNOWN_BUILT_INS = Set.of("web_search", "web_search_preview", "file_search",
 			"computer_use_preview", "computer_use", "code_interpreter", "image_generation", "mcp", "local_shell",
@@ -187,7 +185,7 @@ public class ResponsesBridgeGatewayFilterFactory
 					request.get("model").asString(), request.path("stream").asBoolean(false),
 					request.path("store").asBoolean(true), owner, key, wantsSeal, echo,
 					Json.MAPPER.createArrayNode());
-			exchange.getAttributes().put(CONTEXT, context);
+			context.attach(exchange);
 			Route route = exchange.getRequiredAttribute(GATEWAY_ROUTE_ATTR);
 			MediaType accept = context.stream ? MediaType.TEXT_EVENT_STREAM : MediaType.APPLICATION_JSON;
 			return previousConversation(request, owner).map(previous -> {
@@ -206,7 +204,7 @@ public class ResponsesBridgeGatewayFilterFactory
 
 		@Override
 		public Mono<Void> filter(ServerWebExchange exchange, GatewayFilterChain chain) {
-			BridgeContext context = exchange.getAttribute(CONTEXT);
+			BridgeContext context = BridgeContext.of(exchange);
 			if (context != null) { // a POST that toChat translated and pointed at the chat path
 				return chain.filter(exchange.mutate()
 					.response(new TranslatingResponse(exchange.getResponse(), context, RequestContext.of(exchange)))

@@ -30,6 +30,10 @@ public final class RequestContext {
 
 	private volatile boolean reasoningInline;
 
+	private volatile boolean thinking;
+
+	private volatile boolean streamUsage;
+
 	private volatile long responseBytes;
 
 	private volatile @Nullable Long firstByteNanos;
@@ -110,6 +114,24 @@ public final class RequestContext {
 
 	public void reasoningInline(boolean reasoningInline) {
 		this.reasoningInline = reasoningInline;
+	}
+
+	/** Whether the request goes upstream with thinking on (its model always thinks, or the request turns it on). */
+	public boolean thinking() {
+		return thinking;
+	}
+
+	public void thinking(boolean thinking) {
+		this.thinking = thinking;
+	}
+
+	/** Whether the request streams and asks the stream's usage ({@code stream_options.include_usage}). */
+	public boolean streamUsage() {
+		return streamUsage;
+	}
+
+	public void streamUsage(boolean streamUsage) {
+		this.streamUsage = streamUsage;
 	}
 
 	/** Bytes of response body sent to the client so far. */
