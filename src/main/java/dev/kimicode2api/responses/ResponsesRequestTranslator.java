@@ -7,11 +7,13 @@ import java.util.Set;
 import java.util.function.Consumer;
 
 import org.jspecify.annotations.Nullable;
+import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
 
 import dev.kimicode2api.wire.ApiException;
+import dev.kimicode2api.wire.InvalidBodyException;
 import dev.kimicode2api.wire.Json;
 
 /**
@@ -23,10 +25,6 @@ final class ResponsesRequestTranslator {
 
 	/** Separates a namespace from its function in the chat function's name. */
 	static final String NAMESPACE_SEPARATOR = "__";
-
-	private static final Set<String> BUILT_IN_TOOL_CHOICES = Set.of("web_search", "web_search_preview",
-			"file_search", "computer_use_preview", "computer_use", "code_interpreter", "image_generation", "mcp",
-			"local_shell", "shell", "apply_patch", "tool_search");
 
 	private final BridgeContext context;
 
@@ -47,6 +45,29 @@ final class ResponsesRequestTranslator {
 	}
 
 	/**
+	 * The Responses request in a client's body: one JSON object that names its model.
+	 *
+	 * @throws InvalidBodyException if the body is not one JSON object
+	 * @throws ApiException if it names no model
+	 */
+	static JsonNode read(byte[] body) {
+		JsonNode request;
+		try {
+			request = Json.MAPPER.readTree(body);
+		}
+		catch (JacksonException ex) {
+			throw new InvalidBodyException("The request body is not valid JSON: " + ex.getOriginalMessage());
+		}
+		if (!request.isObject()) {
+			throw new InvalidBodyException("The request body must be a JSON object");
+		}
+		if (!request.path("model").isString()) {
+			throw ApiException.invalid("model", "Missing required parameter: 'model'.");
+		}
+		return request;
+	}
+
+	/**
 	 * The chat request for {@code request}, after {@code previous} (the stored conversation a
 	 * {@code previous_response_id} names; empty otherwise). {@code context.conversation} is set to the new
 	 * conversation, without the instructions.
@@ -55,7 +76,14 @@ final class ResponsesRequestTranslator {
 	 */
 	static ObjectNode translate(JsonNode request, ArrayNode previous, BridgeContext context,
 			Consumer<String> droppedTool) {
-		return new ResponsesRequestTranslator(context, droppedTool).run(request, previous);
+		try {
+			return new ResponsesRequestTranslator(context, droppedTool).run(request, previous);
+		}
+		catch (JacksonException ex) {
+			// a value of a type the translator does not expect somewhere in the client's items
+			throw new InvalidBodyException("The request could not be read as a Responses request: "
+					+ ex.getOriginalMessage());
+		}
 	}
 
 	private ObjectNode run(JsonNode request, ArrayNode previous) {
@@ -381,7 +409,7 @@ final class ResponsesRequestTranslator {
 			case "function", "custom" -> chat.putObject("tool_choice").put("type", "function").putObject("function")
 				.put("name", requiredString(choice, "name", "tool_choice"));
 			case "allowed_tools" -> chat.put("tool_choice", choice.path("mode").asString("auto"));
-			default -> throw ApiException.invalid("tool_choice", BUILT_IN_TOOL_CHOICES.contains(type)
+			default -> throw ApiException.invalid("tool_choice", LeftOutTools.BUILT_IN.contains(type)
 					? "Invalid value for 'tool_choice': '" + type + "' is a built-in tool, which the upstream of this"
 							+ " gateway cannot run."
 					: "Invalid value for 'tool_choice': unknown type '" + type + "'.");
