@@ -15,6 +15,7 @@ import dev.kimicode2api.routing.ModelCapabilities;
 import dev.kimicode2api.wire.Bytes;
 import dev.kimicode2api.wire.InvalidBodyException;
 import dev.kimicode2api.wire.Json;
+import dev.kimicode2api.wire.Splice;
 import dev.kimicode2api.wire.TopLevelJson;
 
 /**
@@ -168,12 +169,12 @@ public final class ChatRequest {
 
 	/** The body to send: the original bytes with every change spliced in. */
 	public byte[] toBytes() {
-		List<TopLevelJson.Edit> edits = new ArrayList<>();
+		List<Splice> edits = new ArrayList<>();
 		arrays.forEach((field, elements) -> {
 			if (!fields.containsKey(field)) {
 				for (Element element : elements) {
 					if (element.changed) {
-						edits.add(new TopLevelJson.Edit(element.start, element.end, Json.EXACT_NUMBERS.writeValueAsBytes(element.node)));
+						edits.add(new Splice(element.start, element.end, Json.EXACT_NUMBERS.writeValueAsBytes(element.node)));
 					}
 				}
 			}

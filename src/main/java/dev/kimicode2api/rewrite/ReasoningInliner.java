@@ -3,7 +3,7 @@ package dev.kimicode2api.rewrite;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Comparator;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -11,6 +11,7 @@ import java.util.Set;
 import org.jspecify.annotations.Nullable;
 
 import dev.kimicode2api.wire.ChatChunk;
+import dev.kimicode2api.wire.Splice;
 import dev.kimicode2api.wire.SseEvent;
 
 /**
@@ -59,23 +60,23 @@ final class ReasoningInliner {
 			return event;
 		}
 		byte[] data = event.data();
-		Splices splices = new Splices(data);
+		Rewrite rewrite = new Rewrite(data);
 		List<ChatChunk.Choice> choices = new ArrayList<>(chunk.choices().size());
 		for (ChatChunk.Choice choice : chunk.choices()) {
 			ChatChunk.Delta delta = choice.delta();
-			ChatChunk.Delta inlined = delta == null ? null : inlineDelta(splices, choice, delta);
+			ChatChunk.Delta inlined = delta == null ? null : inlineDelta(rewrite, choice, delta);
 			choices.add(inlined == null ? choice
 					: new ChatChunk.Choice(choice.index(), inlined, choice.message(), choice.finishReason(), choice.usage()));
 		}
-		if (splices.isEmpty()) {
+		if (rewrite.isEmpty()) {
 			return event;
 		}
-		return event.withData(splices.apply(), new ChatChunk(chunk.id(), chunk.created(), chunk.model(), choices,
+		return event.withData(rewrite.apply(), new ChatChunk(chunk.id(), chunk.created(), chunk.model(), choices,
 				chunk.usage(), chunk.error(), chunk.stopReason()));
 	}
 
 	/** One choice's delta, as {@code ReasoningInliner} changes it; {@code null} when it stays as it is. */
-	private ChatChunk.@Nullable Delta inlineDelta(Splices splices, ChatChunk.Choice choice, ChatChunk.Delta delta) {
+	private ChatChunk.@Nullable Delta inlineDelta(Rewrite rewrite, ChatChunk.Choice choice, ChatChunk.Delta delta) {
 		ChatChunk.Members at = delta.members();
 		if (at == null) {
 			return null;
@@ -89,10 +90,10 @@ final class ReasoningInliner {
 				text.writeBytes(OPEN);
 				decoded.append("<think>");
 			}
-			text.writeBytes(splices.raw(at.reasoningValue(), at.reasoningEnd()));
+			text.writeBytes(rewrite.raw(at.reasoningValue(), at.reasoningEnd()));
 			decoded.append(reasoning);
 		}
-		boolean contentIsText = content != null && splices.isString(at.contentValue());
+		boolean contentIsText = content != null && rewrite.isString(at.contentValue());
 		boolean ends = contentIsText && !content.isEmpty() || at.toolCalls() || choice.finishReason() != null;
 		if (ends && open.remove(choice.index())) {
 			text.writeBytes(CLOSE);
@@ -102,28 +103,28 @@ final class ReasoningInliner {
 			return null;
 		}
 		if (contentIsText) {
-			text.writeBytes(splices.raw(at.contentValue(), at.contentEnd()));
+			text.writeBytes(rewrite.raw(at.contentValue(), at.contentEnd()));
 			decoded.append(content);
-			splices.replace(at.contentValue(), at.contentEnd(), quoted(text));
-			splices.removeMember(at.reasoning(), at.reasoningEnd());
+			rewrite.replace(at.contentValue(), at.contentEnd(), quoted(text));
+			rewrite.removeMember(at.reasoning(), at.reasoningEnd());
 		}
 		else if (at.contentValue() >= 0) { // a content that is not text (null): text in its place, if there is any
 			if (text.size() > 0) {
-				splices.replace(at.contentValue(), at.contentEnd(), quoted(text));
+				rewrite.replace(at.contentValue(), at.contentEnd(), quoted(text));
 			}
-			splices.removeMember(at.reasoning(), at.reasoningEnd());
+			rewrite.removeMember(at.reasoning(), at.reasoningEnd());
 		}
 		else if (text.size() > 0) { // no content: the text takes the reasoning's place, or comes last
 			byte[] member = concat(CONTENT, quoted(text));
 			if (at.reasoning() >= 0) {
-				splices.replace(at.reasoning(), at.reasoningEnd(), member);
+				rewrite.replace(at.reasoning(), at.reasoningEnd(), member);
 			}
 			else {
-				splices.append(at.close(), member);
+				rewrite.append(at.close(), member);
 			}
 		}
 		else {
-			splices.removeMember(at.reasoning(), at.reasoningEnd());
+			rewrite.removeMember(at.reasoning(), at.reasoningEnd());
 		}
 		return new ChatChunk.Delta(decoded.length() > 0 || contentIsText ? decoded.toString() : content, null,
 				delta.toolCalls(), null);
@@ -134,7 +135,7 @@ final class ReasoningInliner {
 	 * that has reasoning gets it in front of its content; {@code body} itself when none has.
 	 */
 	static byte[] inlineMessage(byte[] body, ChatChunk answer) {
-		Splices splices = new Splices(body);
+		Rewrite rewrite = new Rewrite(body);
 		for (ChatChunk.Choice choice : answer.choices()) {
 			ChatChunk.Delta message = choice.message();
 			ChatChunk.Members at = message == null ? null : message.members();
@@ -144,21 +145,21 @@ final class ReasoningInliner {
 			ByteArrayOutputStream text = new ByteArrayOutputStream();
 			if (message.reasoningContent() != null && !message.reasoningContent().isEmpty()) {
 				text.writeBytes(OPEN);
-				text.writeBytes(splices.raw(at.reasoningValue(), at.reasoningEnd()));
+				text.writeBytes(rewrite.raw(at.reasoningValue(), at.reasoningEnd()));
 				text.writeBytes(CLOSE);
 			}
 			if (message.content() != null) {
-				text.writeBytes(splices.raw(at.contentValue(), at.contentEnd()));
+				text.writeBytes(rewrite.raw(at.contentValue(), at.contentEnd()));
 			}
 			if (at.contentValue() >= 0) {
-				splices.replace(at.contentValue(), at.contentEnd(), quoted(text));
-				splices.removeMember(at.reasoning(), at.reasoningEnd());
+				rewrite.replace(at.contentValue(), at.contentEnd(), quoted(text));
+				rewrite.removeMember(at.reasoning(), at.reasoningEnd());
 			}
 			else {
-				splices.replace(at.reasoning(), at.reasoningEnd(), concat(CONTENT, quoted(text)));
+				rewrite.replace(at.reasoning(), at.reasoningEnd(), concat(CONTENT, quoted(text)));
 			}
 		}
-		return splices.isEmpty() ? body : splices.apply();
+		return rewrite.isEmpty() ? body : rewrite.apply();
 	}
 
 	private static byte[] quoted(ByteArrayOutputStream text) {
@@ -176,17 +177,14 @@ final class ReasoningInliner {
 		return joined;
 	}
 
-	/** Replacements of byte ranges of one JSON text, which never overlap; every byte between them is kept. */
-	private static final class Splices {
-
-		private record Splice(int start, int end, byte[] bytes) {
-		}
+	/** The splices of one JSON text's rewrite, and what they need to know of the text. */
+	private static final class Rewrite {
 
 		private final byte[] json;
 
 		private final List<Splice> splices = new ArrayList<>(2);
 
-		Splices(byte[] json) {
+		Rewrite(byte[] json) {
 			this.json = json;
 		}
 
@@ -204,10 +202,10 @@ final class ReasoningInliner {
 				return new byte[0];
 			}
 			if (json[value] == '"') {
-				return java.util.Arrays.copyOfRange(json, value + 1, end - 1);
+				return Arrays.copyOfRange(json, value + 1, end - 1);
 			}
 			return json[value] == '-' || json[value] >= '0' && json[value] <= '9'
-					? java.util.Arrays.copyOfRange(json, value, end) : new byte[0];
+					? Arrays.copyOfRange(json, value, end) : new byte[0];
 		}
 
 		void replace(int start, int end, byte[] bytes) {
@@ -244,16 +242,7 @@ final class ReasoningInliner {
 		}
 
 		byte[] apply() {
-			splices.sort(Comparator.comparingInt(Splice::start));
-			ByteArrayOutputStream out = new ByteArrayOutputStream(json.length + 16);
-			int from = 0;
-			for (Splice splice : splices) {
-				out.write(json, from, splice.start() - from);
-				out.writeBytes(splice.bytes());
-				from = splice.end();
-			}
-			out.write(json, from, json.length - from);
-			return out.toByteArray();
+			return Splice.apply(json, splices);
 		}
 
 		private static boolean isSpace(byte b) {

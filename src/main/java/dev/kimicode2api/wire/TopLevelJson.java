@@ -1,9 +1,7 @@
 package dev.kimicode2api.wire;
 
-import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -128,21 +126,17 @@ public final class TopLevelJson {
 		}
 	}
 
-	/** A replacement of the bytes in [start, end) (a value inside a top-level field's span) by {@code text}. */
-	public record Edit(int start, int end, byte[] text) {
-	}
-
 	/**
 	 * The body with every given field (name to JSON text) set on the top level, existing values replaced in place and
 	 * missing fields appended before the closing brace, and with edits inside values (which must not overlap each
 	 * other nor a field set here): the bytes between them are kept exactly as sent. A field set to {@code null} is
 	 * removed, with one comma.
 	 */
-	public byte[] with(Map<String, String> fields, List<Edit> inner) {
+	public byte[] with(Map<String, String> fields, List<Splice> inner) {
 		if (fields.isEmpty() && inner.isEmpty()) {
 			return bytes;
 		}
-		List<Edit> edits = new ArrayList<>(inner);
+		List<Splice> edits = new ArrayList<>(inner);
 		StringBuilder appended = new StringBuilder();
 		fields.forEach((name, json) -> {
 			List<int[]> at = spans.get(name);
@@ -153,7 +147,7 @@ public final class TopLevelJson {
 				appended.append(',').append(quote(name)).append(':').append(json);
 			}
 			else {
-				at.forEach(span -> edits.add(new Edit(span[0], span[1], json.getBytes(StandardCharsets.UTF_8))));
+				at.forEach(span -> edits.add(new Splice(span[0], span[1], json.getBytes(StandardCharsets.UTF_8))));
 			}
 		});
 		int lastKept = -1;
@@ -165,24 +159,15 @@ public final class TopLevelJson {
 		for (int i = 0; i < members.size(); i++) {
 			if (fields.containsKey(memberNames.get(i)) && fields.get(memberNames.get(i)) == null) {
 				// before the last kept member, a member leaves with the comma after it; after it, with the one before
-				edits.add(i < lastKept ? new Edit(members.get(i)[0], members.get(i + 1)[0], new byte[0])
-						: new Edit(i == 0 ? members.get(i)[0] : members.get(i - 1)[2], members.get(i)[2], new byte[0]));
+				edits.add(i < lastKept ? new Splice(members.get(i)[0], members.get(i + 1)[0], new byte[0])
+						: new Splice(i == 0 ? members.get(i)[0] : members.get(i - 1)[2], members.get(i)[2], new byte[0]));
 			}
 		}
 		if (!appended.isEmpty()) {
 			String text = lastKept < 0 ? appended.substring(1) : appended.toString();
-			edits.add(new Edit(closingBrace, closingBrace, text.getBytes(StandardCharsets.UTF_8)));
+			edits.add(new Splice(closingBrace, closingBrace, text.getBytes(StandardCharsets.UTF_8)));
 		}
-		edits.sort(Comparator.comparingInt(Edit::start));
-		ByteArrayOutputStream out = new ByteArrayOutputStream(bytes.length + 64);
-		int from = 0;
-		for (Edit edit : edits) {
-			out.write(bytes, from, edit.start() - from);
-			out.writeBytes(edit.text());
-			from = edit.end();
-		}
-		out.write(bytes, from, bytes.length - from);
-		return out.toByteArray();
+		return Splice.apply(bytes, edits);
 	}
 
 	/** The body as it was parsed. */
