@@ -5,19 +5,30 @@ import org.springframework.cloud.gateway.filter.RouteToRequestUrlFilter;
 import org.springframework.core.Ordered;
 
 /**
- * The whole pipeline in one place: every filter of this gateway, in the order it runs.
+ * The request's way through the gateway in one place: every filter of this gateway, in the order it runs.
  *
- * <p>Request side, before routing (web filters): {@link #ACCESS_LOG} (starts the clock), {@link #PATH_BOUNDARY}
- * (refuses paths that could climb out of a route), {@link #CONTENT_ENCODING} (a gzip or deflate body decoded, so all
- * that reads it sees plain bytes). After routing (gateway filters, the route's YAML filters among
- * them): {@link #USER_AGENT}, then {@link #REQUEST_BODY}, the one read of the body, which applies in turn the route's
- * protocol bridge ({@code ResponsesBridge}, whose request goes on to its chat path in the same request copy as the new
- * body), its virtual model, and its repairs in their order here ({@code ReasoningMemory}, then {@code KimiRepairs});
- * then {@link #GEN_AI} (the upstream call's span and GenAI meters, once the request to send is known); Spring Cloud
- * Gateway's own filters (Retry, …) follow, then {@link #UPSTREAM_BASE_PATH}.
+ * <p>What Spring Cloud Gateway does with order: web filters run first, by their {@code @Order}, before any route is
+ * chosen. Once the route's predicates have chosen it, the global filters and the route's own filters (its YAML
+ * {@code filters} and the {@code default-filters}) are merged into one chain, sorted by {@code getOrder()}. A route
+ * filter that implements {@code Ordered} keeps its order wherever the YAML lists it (this gateway's all do); any other
+ * gets its position in its YAML list (1, 2, …), so Spring's own ({@code Retry}, {@code RemoveRequestHeader}) run
+ * after every request step here and before the upstream call. Each filter may change the request on its way in and
+ * wrap the response on its way out; a wrapper receives the answer from the ones wrapped after it, so of the response
+ * wrappers the one with the highest order sees the upstream's bytes first.
  *
- * <p>Response side: each filter below wraps the response on the way in, so the one with the highest order sees the
- * upstream's bytes first. From the upstream to the client: {@link #UPSTREAM_ERROR} (errors in the route's dialect),
+ * <p>Request side. Web filters: {@link #ACCESS_LOG} (starts the request's context and the clock),
+ * {@link #PATH_BOUNDARY} (refuses paths that could climb out of a route), {@link #CONTENT_ENCODING} (a gzip or
+ * deflate body decoded, so all that reads it sees plain bytes). Then the route (a {@code Model} predicate reads the
+ * body once to choose it), and its chain: {@link #USER_AGENT}; {@link #REQUEST_BODY}, the one read of the body, which
+ * runs the request halves of the route's own filters: its protocol bridge ({@code ResponsesBridge}, whose chat request
+ * goes on to the chat path), the virtual model, then its repairs ({@code ReasoningMemory}, {@code KimiRepairs}, in
+ * this class's order); {@link #GEN_AI} (the upstream call's span and GenAI meters, once the request to send is known).
+ * The response wrappers below are put in place next, then Spring's {@code Retry} (which repeats the rest on a refused
+ * connection), {@link #UPSTREAM_BASE_PATH} and the upstream call itself.
+ *
+ * <p>Response side, from the upstream to the client: {@link #UPSTREAM_ERROR} (errors in the route's dialect),
+ * {@link #ANSWER_READER} (a successful answer read once: a stream cut into events, whose parsed chunks every reader
+ * after it shares; usage and finish reasons noted), {@link #KIMI_REPAIRS} (OpenAI's usage chunk),
  * {@link #REASONING_MEMORY} (remembers reasoning as Kimi sent it), {@link #INLINE_REASONING} (reasoning into
  * {@code <think>}), {@link #RESPONSES_BRIDGE} (chat completions to Responses), {@link #STREAM_TERMINATION} (a final
  * error event on a broken stream), {@link #USAGE_METRICS} (counts what the client receives).
@@ -39,18 +50,21 @@ public final class FilterOrder {
 
 	private static final int WRITE = NettyWriteResponseFilter.WRITE_RESPONSE_FILTER_ORDER;
 
-	public static final int USAGE_METRICS = WRITE - 7;
+	public static final int USAGE_METRICS = WRITE - 8;
 
-	public static final int STREAM_TERMINATION = WRITE - 6;
+	public static final int STREAM_TERMINATION = WRITE - 7;
 
-	public static final int RESPONSES_BRIDGE = WRITE - 5;
+	public static final int RESPONSES_BRIDGE = WRITE - 6;
 
-	public static final int INLINE_REASONING = WRITE - 4;
+	public static final int INLINE_REASONING = WRITE - 5;
 
-	public static final int REASONING_MEMORY = WRITE - 3;
+	public static final int REASONING_MEMORY = WRITE - 4;
 
-	/** No response side; after {@link #REASONING_MEMORY} so its repairs apply after the reasoning is restored. */
-	public static final int KIMI_REPAIRS = WRITE - 2;
+	/** After {@link #REASONING_MEMORY}: its repairs apply to the request after the reasoning is restored. */
+	public static final int KIMI_REPAIRS = WRITE - 3;
+
+	/** The first reader of a successful answer, right after the upstream's errors are put in the route's dialect. */
+	public static final int ANSWER_READER = WRITE - 2;
 
 	public static final int UPSTREAM_ERROR = WRITE - 1;
 

@@ -16,13 +16,13 @@ import org.junit.jupiter.api.Test;
 import reactor.core.publisher.Flux;
 import tools.jackson.databind.JsonNode;
 
-import dev.kimicode2api.rewrite.TopLevelJsonPropertiesTest;
 import org.springframework.test.context.TestPropertySource;
 
 import dev.kimicode2api.support.FakeUpstream;
 import dev.kimicode2api.support.GatewayTest;
 import dev.kimicode2api.support.JsonGen;
 import dev.kimicode2api.support.Tries;
+import dev.kimicode2api.wire.TopLevelJsonPropertiesTest;
 
 import static dev.kimicode2api.ChatCompletionsTest.JSON;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -43,7 +43,6 @@ class GatewayPropertiesTest extends GatewayTest {
 	protected boolean kimi2025() {
 		return true;
 	}
-
 
 	static final String COMPLETION = "{\"id\":\"chatcmpl-1\",\"object\":\"chat.completion\",\"created\":1,\"model\":"
 			+ "\"kimi-for-coding\",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"ok\"},"

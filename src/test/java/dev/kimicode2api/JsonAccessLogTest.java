@@ -13,6 +13,7 @@ import org.springframework.test.context.TestPropertySource;
 import dev.kimicode2api.support.FakeUpstream;
 import dev.kimicode2api.support.GatewayTest;
 import dev.kimicode2api.support.LogCapture;
+import dev.kimicode2api.wire.LogSafe;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -26,7 +27,6 @@ class JsonAccessLogTest extends GatewayTest {
 	protected boolean kimi2025() {
 		return true;
 	}
-
 
 	static final ObjectMapper JSON = new ObjectMapper();
 

@@ -9,6 +9,7 @@ import dev.kimicode2api.support.FakeUpstream;
 import dev.kimicode2api.support.GatewayTest;
 import dev.kimicode2api.support.LogCapture;
 import dev.kimicode2api.support.RawHttp;
+import dev.kimicode2api.wire.LogSafe;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -24,7 +25,6 @@ class LogForgingTest extends GatewayTest {
 	protected boolean kimi2025() {
 		return true;
 	}
-
 
 	static final String FORGED_MODEL = "x\nFAKE access line status=200";
 

@@ -18,6 +18,7 @@ import org.yaml.snakeyaml.Yaml;
 import org.springframework.core.io.ClassPathResource;
 
 import dev.kimicode2api.support.GatewayTest;
+import dev.kimicode2api.support.RawHttp;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -49,56 +50,18 @@ class OperationsTest extends GatewayTest {
 	 */
 	@Test
 	void keepAliveConnectionsKeepServingRequests() throws Exception {
-		try (java.net.Socket socket = new java.net.Socket("127.0.0.1", port)) {
+		try (java.net.Socket socket = RawHttp.connect(port)) {
 			socket.setSoTimeout(5000);
 			java.io.InputStream in = socket.getInputStream();
 			for (int i = 0; i < 300; i++) {
 				String path = List.of("/actuator/health/liveness", "/v1/models", "/actuator/env").get(i % 3);
 				socket.getOutputStream()
 					.write(("GET " + path + " HTTP/1.1\r\nHost: localhost\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
-				assertThat(readResponseStatus(in)).as("response %d (%s) on the same connection", i, path).isIn(200, 404);
+				assertThat(RawHttp.read(in).status()).as("response %d (%s) on the same connection", i, path).isIn(200, 404);
 			}
 		}
 	}
 
-	/** Reads one HTTP/1.1 response with a Content-Length or chunked body and returns its status. */
-	private static int readResponseStatus(java.io.InputStream in) throws IOException {
-		String head = readLine(in);
-		int status = Integer.parseInt(head.split(" ")[1]);
-		int length = -1;
-		boolean chunked = false;
-		for (String line = readLine(in); !line.isEmpty(); line = readLine(in)) {
-			String lower = line.toLowerCase(java.util.Locale.ROOT);
-			if (lower.startsWith("content-length:")) {
-				length = Integer.parseInt(lower.substring(15).trim());
-			}
-			chunked |= lower.startsWith("transfer-encoding:") && lower.contains("chunked");
-		}
-		if (chunked) {
-			for (int size = Integer.parseInt(readLine(in).trim(), 16); size > 0; size = Integer.parseInt(readLine(in).trim(), 16)) {
-				in.readNBytes(size);
-				readLine(in);
-			}
-			readLine(in);
-		}
-		else if (length > 0) {
-			in.readNBytes(length);
-		}
-		return status;
-	}
-
-	private static String readLine(java.io.InputStream in) throws IOException {
-		StringBuilder line = new StringBuilder();
-		for (int c = in.read(); c != '\n'; c = in.read()) {
-			if (c < 0) {
-				throw new java.io.EOFException("connection closed");
-			}
-			if (c != '\r') {
-				line.append((char) c);
-			}
-		}
-		return line.toString();
-	}
 
 	@Test
 	void kubernetesManifestsUseOnlyWhatTheApplicationServesAndReads() throws Exception {

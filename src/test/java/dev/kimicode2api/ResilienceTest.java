@@ -3,7 +3,6 @@ package dev.kimicode2api;
 import java.io.BufferedReader;
 import java.io.InputStream;
 import java.io.InputStreamReader;
-import java.io.OutputStream;
 import java.net.Socket;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -22,6 +21,7 @@ import org.springframework.test.context.TestPropertySource;
 
 import dev.kimicode2api.support.FakeUpstream;
 import dev.kimicode2api.support.GatewayTest;
+import dev.kimicode2api.support.RawHttp;
 
 import static dev.kimicode2api.ChatCompletionsTest.JSON;
 import static dev.kimicode2api.ChatCompletionsTest.assertError;
@@ -106,15 +106,9 @@ class ResilienceTest extends GatewayTest {
 					.take(2000))
 				.then();
 		});
-		try (Socket socket = new Socket("127.0.0.1", port)) {
-			socket.setSoTimeout(10_000); // an answer without the events fails here instead of waiting forever
-			byte[] body = STREAM.getBytes(StandardCharsets.UTF_8);
-			OutputStream out = socket.getOutputStream();
-			out.write(("POST /v1/chat/completions HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
-					+ "Content-Length: " + body.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
-			out.write(body);
-			out.flush();
-			BufferedReader reader = new BufferedReader(new InputStreamReader(socket.getInputStream()));
+		// an answer without the events fails within the connection's read timeout instead of waiting forever
+		try (Socket socket = RawHttp.postJson(port, "/v1/chat/completions", STREAM.getBytes(StandardCharsets.UTF_8))) {
+			BufferedReader reader = RawHttp.lines(socket);
 			String line;
 			while ((line = reader.readLine()) != null && !line.contains("data: {\"n\":")) {
 				// headers and chunk sizes
@@ -141,7 +135,7 @@ class ResilienceTest extends GatewayTest {
 
 	@Test
 	void aTruncatedRequestBodyNeverReachesTheUpstream() throws Exception {
-		try (Socket socket = new Socket("127.0.0.1", port)) {
+		try (Socket socket = RawHttp.connect(port)) {
 			socket.getOutputStream().write(("POST /v1/chat/completions HTTP/1.1\r\nHost: localhost\r\n"
 					+ "Content-Type: application/json\r\nContent-Length: 500\r\n\r\n{\"model\":\"kimi-for-")
 				.getBytes(StandardCharsets.US_ASCII));

@@ -3,9 +3,7 @@ package dev.kimicode2api;
 import java.io.BufferedReader;
 import java.io.InputStream;
 import java.io.InputStreamReader;
-import java.net.ConnectException;
 import java.net.ServerSocket;
-import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -27,6 +25,7 @@ import org.springframework.boot.web.server.context.WebServerApplicationContext;
 import org.springframework.context.ConfigurableApplicationContext;
 
 import dev.kimicode2api.support.FakeUpstream;
+import dev.kimicode2api.support.RawHttp;
 
 import static dev.kimicode2api.ChatCompletionsTest.assertError;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -118,7 +117,7 @@ class RetryAndShutdownTest {
 				received.add(reader.readLine());
 				// What SIGTERM does: Spring's shutdown hook closes the context.
 				closing = CompletableFuture.runAsync(gateway::close);
-				assertThat(refusesNewConnections(port)).as("new connections refused during shutdown").isTrue();
+				assertThat(RawHttp.refusesNewConnections(port, 100)).as("new connections refused during shutdown").isTrue();
 				String line;
 				while ((line = reader.readLine()) != null) {
 					if (!line.isEmpty()) {
@@ -130,21 +129,6 @@ class RetryAndShutdownTest {
 			closing.get(20, TimeUnit.SECONDS);
 			assertThat(gateway.isActive()).isFalse();
 		}
-	}
-
-	private static boolean refusesNewConnections(int port) throws InterruptedException {
-		for (int i = 0; i < 100; i++) {
-			try (Socket socket = new Socket("127.0.0.1", port)) {
-				Thread.sleep(20);
-			}
-			catch (ConnectException refused) {
-				return true;
-			}
-			catch (java.io.IOException other) {
-				return true;
-			}
-		}
-		return false;
 	}
 
 }

@@ -4,8 +4,6 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
-import java.net.ConnectException;
-import java.net.Socket;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -20,6 +18,7 @@ import reactor.core.publisher.Mono;
 
 import dev.kimicode2api.support.FakeUpstream;
 import dev.kimicode2api.support.GatewayProcess;
+import dev.kimicode2api.support.RawHttp;
 
 import static dev.kimicode2api.RetryAndShutdownTest.chat;
 import static dev.kimicode2api.RetryAndShutdownTest.http;
@@ -73,7 +72,7 @@ class SigtermShutdownTest {
 				received.add(reader.readLine());
 				sigterm = System.nanoTime();
 				gateway.sigterm();
-				assertThat(refusesNewConnections(port)).as("new connections refused after SIGTERM").isTrue();
+				assertThat(RawHttp.refusesNewConnections(port, 250)).as("new connections refused after SIGTERM").isTrue();
 				for (String line = reader.readLine(); line != null; line = reader.readLine()) {
 					if (!line.isEmpty()) {
 						received.add(line);
@@ -145,21 +144,6 @@ class SigtermShutdownTest {
 						"-cp", System.getProperty("java.class.path"), Kimicode2ApiApplication.class.getName()),
 				Map.of("KIMI_API_BASE_URL", upstream.baseUrl(), "SHUTDOWN_GRACE_PERIOD", gracePeriod));
 		return gateway.awaitReady(Duration.ofSeconds(60));
-	}
-
-	private static boolean refusesNewConnections(int port) throws InterruptedException {
-		for (int i = 0; i < 250; i++) {
-			try (Socket socket = new Socket("127.0.0.1", port)) {
-				Thread.sleep(20);
-			}
-			catch (ConnectException refused) {
-				return true;
-			}
-			catch (IOException other) {
-				return true;
-			}
-		}
-		return false;
 	}
 
 }

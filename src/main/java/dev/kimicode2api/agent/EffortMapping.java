@@ -7,9 +7,9 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
 
 import dev.kimicode2api.rewrite.ChatRequest;
-import dev.kimicode2api.rewrite.TopLevelJson;
 import dev.kimicode2api.routing.ModelCapabilities;
 import dev.kimicode2api.wire.Json;
+import dev.kimicode2api.wire.TopLevelJson;
 
 /**
  * A reasoning effort the model does not declare ({@code reasoning_effort: "medium"}, Kimi: "does not support

@@ -16,13 +16,13 @@ import org.springframework.stereotype.Component;
 import org.springframework.web.server.ServerWebExchange;
 
 import dev.kimicode2api.FilterOrder;
-import dev.kimicode2api.errors.ErrorDialect;
 import dev.kimicode2api.metrics.GatewayMetrics;
 import dev.kimicode2api.rewrite.ChatRequest;
 import dev.kimicode2api.rewrite.ChatRequestRepair;
 import dev.kimicode2api.routing.ModelCapabilities;
 import dev.kimicode2api.routing.RouteSettingsRegistry;
-import dev.kimicode2api.wire.Json;
+import dev.kimicode2api.wire.ErrorDialect;
+import dev.kimicode2api.wire.RequestContext;
 
 /**
  * {@code - KimiRepairs}: requests that work with other OpenAI-compatible upstreams but that Kimi refuses or answers
@@ -35,9 +35,6 @@ import dev.kimicode2api.wire.Json;
  */
 @Component
 public class KimiRepairsGatewayFilterFactory extends AbstractGatewayFilterFactory<KimiRepairsGatewayFilterFactory.Config> {
-
-	/** Set when the client asked a stream's usage in OpenAI's own last chunk. */
-	private static final String USAGE_CHUNK = KimiRepairsGatewayFilterFactory.class.getName() + ".usageChunk";
 
 	private final GatewayMetrics metrics;
 
@@ -260,6 +257,7 @@ public class KimiRepairsGatewayFilterFactory extends AbstractGatewayFilterFactor
 					config.getThinkingPresencePenalty(), config.getThinkingFrequencyPenalty());
 		}
 
+		/** The request half, within the one read of the body: each switched-on adaptation the request needs. */
 		@Override
 		public Mono<Void> repair(ServerWebExchange exchange, ChatRequest request) {
 			boolean anthropic = registry.errorDialect(exchange) == ErrorDialect.ANTHROPIC;
@@ -282,10 +280,6 @@ public class KimiRepairsGatewayFilterFactory extends AbstractGatewayFilterFactor
 			}
 			if (request.thinking()) {
 				thinking(exchange, request, model, anthropic);
-			}
-			if (config.isStreamUsage() && !anthropic && request.stream() && request.mentions("stream_options", "true")
-					&& Json.MAPPER.readTree(request.text("stream_options")).path("include_usage").asBoolean(false)) {
-				exchange.getAttributes().put(USAGE_CHUNK, Boolean.TRUE);
 			}
 			return Mono.empty();
 		}
@@ -367,9 +361,14 @@ public class KimiRepairsGatewayFilterFactory extends AbstractGatewayFilterFactor
 			}
 		}
 
+		/**
+		 * The response half: OpenAI's usage chunk for a stream whose client asked {@code include_usage}, which Kimi
+		 * does not send (the Messages API has no such chunk).
+		 */
 		@Override
 		public Mono<Void> filter(ServerWebExchange exchange, GatewayFilterChain chain) {
-			if (exchange.getAttribute(USAGE_CHUNK) == null) {
+			if (!config.isStreamUsage() || !RequestContext.of(exchange).streamUsage()
+					|| registry.errorDialect(exchange) == ErrorDialect.ANTHROPIC) {
 				return chain.filter(exchange);
 			}
 			return chain.filter(exchange.mutate()

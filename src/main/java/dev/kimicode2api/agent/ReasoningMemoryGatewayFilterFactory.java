@@ -1,6 +1,5 @@
 package dev.kimicode2api.agent;
 
-import java.io.ByteArrayOutputStream;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -32,6 +31,9 @@ import dev.kimicode2api.store.AgentStore;
 import dev.kimicode2api.store.Credential;
 import dev.kimicode2api.store.StoreProperties;
 import dev.kimicode2api.store.StoreWrite;
+import dev.kimicode2api.wire.ChatChunk;
+import dev.kimicode2api.wire.RequestContext;
+import dev.kimicode2api.wire.SseBatch;
 
 /**
  * {@code - ReasoningMemory}: in thinking mode Kimi refuses an assistant tool-call message without the
@@ -46,12 +48,6 @@ public class ReasoningMemoryGatewayFilterFactory
 		extends AbstractGatewayFilterFactory<ReasoningMemoryGatewayFilterFactory.Config> {
 
 	static final String KIND = "reasoning";
-
-	/** Set when a request had thinking on and a key: its response's reasoning is worth remembering. */
-	private static final String REMEMBER = ReasoningMemoryGatewayFilterFactory.class.getName() + ".owner";
-
-	/** Plain responses larger than this are passed on without being remembered. */
-	private static final int MAX_PLAIN_BODY = 8 * 1024 * 1024;
 
 	private final AgentStore store;
 
@@ -104,16 +100,10 @@ public class ReasoningMemoryGatewayFilterFactory
 			this.placeholder = placeholder;
 		}
 
+		/** The request half, within the one read of the body: reasoning restored where a tool-call turn lacks it. */
 		@Override
 		public Mono<Void> repair(ServerWebExchange exchange, ChatRequest request) {
-			if (!request.thinking()) {
-				return Mono.empty();
-			}
-			Credential owner = Credential.of(exchange.getRequest().getHeaders());
-			if (owner != null) {
-				exchange.getAttributes().put(REMEMBER, owner);
-			}
-			if (!request.mentions("messages", "tool_calls")) {
+			if (!request.thinking() || !request.mentions("messages", "tool_calls")) {
 				return Mono.empty();
 			}
 			Map<String, List<ChatRequest.Element>> missing = new LinkedHashMap<>();
@@ -136,6 +126,7 @@ public class ReasoningMemoryGatewayFilterFactory
 			if (missing.isEmpty()) {
 				return Mono.empty();
 			}
+			Credential owner = Credential.of(exchange.getRequest().getHeaders());
 			Mono<Map<String, String>> remembered = owner == null ? Mono.just(Map.of())
 					: store.get(owner, KIND, missing.keySet());
 			return remembered.doOnNext(found -> {
@@ -159,9 +150,11 @@ public class ReasoningMemoryGatewayFilterFactory
 			}).then();
 		}
 
+		/** The response half: the reasoning of an answer to a request with thinking on and a key, remembered. */
 		@Override
 		public Mono<Void> filter(ServerWebExchange exchange, GatewayFilterChain chain) {
-			Credential owner = exchange.getAttribute(REMEMBER);
+			Credential owner = RequestContext.of(exchange).thinking() ? Credential.of(exchange.getRequest().getHeaders())
+					: null;
 			if (owner == null) {
 				return chain.filter(exchange);
 			}
@@ -209,10 +202,12 @@ public class ReasoningMemoryGatewayFilterFactory
 	}
 
 	/**
-	 * Reads the response as it passes (never holding it) and, when it ends, stores what it remembered before the
-	 * response completes, so the client's next turn finds it on any replica.
+	 * Reads the answer as it passes (never holding it), through its first reader's events or plain answer, and, when it
+	 * ends, stores what it remembered before the response completes, so the client's next turn finds it on any replica.
 	 */
 	private final class RememberingResponse extends ServerHttpResponseDecorator {
+
+		private final RequestContext context;
 
 		private final Credential owner;
 
@@ -220,6 +215,7 @@ public class ReasoningMemoryGatewayFilterFactory
 
 		RememberingResponse(ServerWebExchange exchange, Credential owner) {
 			super(exchange.getResponse());
+			this.context = RequestContext.of(exchange);
 			this.owner = owner;
 		}
 
@@ -228,14 +224,10 @@ public class ReasoningMemoryGatewayFilterFactory
 			if (!successful() || !MediaType.APPLICATION_JSON.isCompatibleWith(getHeaders().getContentType())) {
 				return super.writeWith(body);
 			}
-			ByteArrayOutputStream copy = new ByteArrayOutputStream();
-			return super.writeWith(Flux.from(body).doOnNext(buffer -> {
-				if (copy.size() <= MAX_PLAIN_BODY) {
-					copy.writeBytes(bytesOf(buffer));
-				}
-			}).concatWith(Mono.defer(() -> {
-				if (copy.size() <= MAX_PLAIN_BODY) {
-					recorder.acceptCompletion(copy.toByteArray());
+			return super.writeWith(Flux.<DataBuffer>from(body).concatWith(Mono.defer(() -> {
+				ChatChunk answer = context.plainAnswer();
+				if (answer != null) {
+					recorder.acceptCompletion(answer);
 				}
 				Map<String, String> remembered = recorder.remembered();
 				// most answers have no tool call: nothing to store, no write to set up
@@ -250,9 +242,8 @@ public class ReasoningMemoryGatewayFilterFactory
 				return super.writeAndFlushWith(body);
 			}
 			StoreWrite remember = new StoreWrite(() -> store.put(owner, KIND, recorder.remembered(), ttl));
-			return super.writeAndFlushWith(Flux.from(body)
-				.<Publisher<? extends DataBuffer>>map(events -> Flux.from(events)
-					.doOnNext(buffer -> recorder.acceptStreamBytes(bytesOf(buffer))))
+			return super.writeAndFlushWith(SseBatch.of(body, bufferFactory())
+				.doOnNext(batch -> recorder.accept(batch.events()))
 				.concatWith(Mono.defer(remember::start).then(Mono.empty()))
 				// a client that leaves once it has the whole turn (the finish) must not lose it
 				.doOnCancel(() -> {
@@ -267,13 +258,6 @@ public class ReasoningMemoryGatewayFilterFactory
 			return status == null || status.is2xxSuccessful();
 		}
 
-	}
-
-	/** A copy of a buffer's readable bytes, leaving the buffer as it is. */
-	static byte[] bytesOf(DataBuffer buffer) {
-		byte[] bytes = new byte[buffer.readableByteCount()];
-		buffer.toByteBuffer(buffer.readPosition(), java.nio.ByteBuffer.wrap(bytes), 0, bytes.length);
-		return bytes;
 	}
 
 }

@@ -7,18 +7,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
-import tools.jackson.core.JacksonException;
-import tools.jackson.databind.JsonNode;
-
-import dev.kimicode2api.streaming.SseEvents;
-
-import static dev.kimicode2api.agent.ToolCalls.JSON;
+import dev.kimicode2api.wire.ChatChunk;
+import dev.kimicode2api.wire.SseEvent;
 
 /**
  * Assembles, from a chat completion as it passes, each choice's {@code reasoning_content} and the tool calls it came
  * with: a plain {@code chat.completion} at once, a stream from its deltas (reasoning pieces, call fragments that
- * carry the id and name first and the arguments in pieces). Only events that mention reasoning or tool calls are
- * parsed; nothing is held back.
+ * carry the id and name first and the arguments in pieces). Only events that mention reasoning, tool calls or a
+ * finish are read; nothing is held back.
  */
 final class ReasoningRecorder {
 
@@ -39,69 +35,66 @@ final class ReasoningRecorder {
 
 	private final Map<Integer, Turn> turns = new TreeMap<>();
 
-	private final SseEvents events = new SseEvents();
-
 	/** Whether a choice said how it finished (its turn is whole). */
 	private boolean finished;
 
-	/** A copy of the bytes of a streamed response, as they pass. */
-	void acceptStreamBytes(byte[] bytes) {
-		for (byte[] event : events.accept(bytes)) {
-			if (SseEvents.contains(event, REASONING) || SseEvents.contains(event, TOOL_CALLS)
-					|| SseEvents.contains(event, FINISH)) {
-				String data = SseEvents.data(event);
-				if (data != null && data.startsWith("{")) {
-					try {
-						acceptChunk(JSON.readTree(data));
-					}
-					catch (JacksonException ignored) {
-						// not a chunk we know: nothing to remember from it
-					}
+	/** Events of a streamed answer, as they pass. */
+	void accept(List<SseEvent> events) {
+		for (SseEvent event : events) {
+			if (event.mentions(REASONING) || event.mentions(TOOL_CALLS) || event.mentions(FINISH)) {
+				ChatChunk chunk = event.chunk();
+				if (chunk != null) {
+					acceptChunk(chunk);
 				}
 			}
 		}
 	}
 
-	private void acceptChunk(JsonNode chunk) {
-		for (JsonNode choice : chunk.path("choices")) {
-			finished |= choice.hasNonNull("finish_reason");
-			Turn turn = turns.computeIfAbsent(choice.path("index").asInt(0), i -> new Turn());
-			JsonNode delta = choice.path("delta");
-			turn.reasoning.append(delta.path("reasoning_content").asString(""));
-			for (JsonNode fragment : delta.path("tool_calls")) {
-				String[] call = turn.calls.computeIfAbsent(fragment.path("index").asInt(turn.calls.size()),
+	private void acceptChunk(ChatChunk chunk) {
+		for (ChatChunk.Choice choice : chunk.choices()) {
+			finished |= choice.finishReason() != null;
+			Turn turn = turns.computeIfAbsent(choice.index(), i -> new Turn());
+			ChatChunk.Delta delta = choice.delta();
+			if (delta == null) {
+				continue;
+			}
+			if (delta.reasoningContent() != null) {
+				turn.reasoning.append(delta.reasoningContent());
+			}
+			for (ChatChunk.ToolCallDelta fragment : delta.toolCalls()) {
+				String[] call = turn.calls.computeIfAbsent(fragment.index() != null ? fragment.index() : turn.calls.size(),
 						i -> new String[] { "", "", "" });
-				JsonNode function = fragment.path("function");
-				if (fragment.hasNonNull("id")) {
-					call[0] = fragment.get("id").asString();
+				if (fragment.id() != null) {
+					call[0] = fragment.id();
 				}
-				if (function.hasNonNull("name")) {
-					call[1] += function.get("name").asString();
+				if (fragment.name() != null) {
+					call[1] += fragment.name();
 				}
-				call[2] += function.path("arguments").asString("");
+				if (fragment.arguments() != null) {
+					call[2] += fragment.arguments();
+				}
 			}
 		}
 	}
 
-	/** A whole non-streamed response body. */
-	void acceptCompletion(byte[] body) {
-		if (!SseEvents.contains(body, TOOL_CALLS) || !SseEvents.contains(body, REASONING)) {
-			return; // nothing to remember: no need to parse it
-		}
-		try {
-			for (JsonNode choice : JSON.readTree(body).path("choices")) {
-				JsonNode message = choice.path("message");
-				Turn turn = turns.computeIfAbsent(choice.path("index").asInt(0), i -> new Turn());
-				turn.reasoning.append(message.path("reasoning_content").asString(""));
-				int index = 0;
-				for (ToolCalls.Call call : ToolCalls.of(message.path("tool_calls"))) {
-					turn.calls.put(index++, new String[] { call.id(), call.name(), call.arguments() });
-				}
+	/** A whole non-streamed answer, as its first reader read it. */
+	void acceptCompletion(ChatChunk completion) {
+		for (ChatChunk.Choice choice : completion.choices()) {
+			ChatChunk.Delta message = choice.message();
+			if (message == null || message.reasoningContent() == null || message.toolCalls().isEmpty()) {
+				continue; // nothing to remember
+			}
+			Turn turn = turns.computeIfAbsent(choice.index(), i -> new Turn());
+			turn.reasoning.append(message.reasoningContent());
+			int index = 0;
+			for (ChatChunk.ToolCallDelta call : message.toolCalls()) {
+				turn.calls.put(index++, new String[] { orEmpty(call.id()), orEmpty(call.name()), orEmpty(call.arguments()) });
 			}
 		}
-		catch (JacksonException ignored) {
-			// not a chat completion: nothing to remember
-		}
+	}
+
+	private static String orEmpty(String text) {
+		return text == null ? "" : text;
 	}
 
 	/** Whether the stream said how its turn finished. */

@@ -1,11 +1,10 @@
 package dev.kimicode2api.agent;
 
-
 import org.springframework.cloud.gateway.route.Route;
 import org.springframework.web.server.ServerWebExchange;
 
 import dev.kimicode2api.metrics.GatewayMetrics;
-import dev.kimicode2api.web.RequestRecord;
+import dev.kimicode2api.wire.RequestContext;
 
 import static org.springframework.cloud.gateway.support.ServerWebExchangeUtils.GATEWAY_ROUTE_ATTR;
 
@@ -53,7 +52,7 @@ final class Repairs {
 		}
 		Route route = exchange.getAttribute(GATEWAY_ROUTE_ATTR);
 		metrics.repaired(route == null ? "none" : route.getId(), kind, count);
-		RequestRecord.of(exchange).repaired(kind, count);
+		RequestContext.of(exchange).repaired(kind, count);
 	}
 
 }

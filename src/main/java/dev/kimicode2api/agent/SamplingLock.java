@@ -8,8 +8,8 @@ import java.util.Map;
 
 import org.jspecify.annotations.Nullable;
 
-import dev.kimicode2api.errors.ApiException;
 import dev.kimicode2api.rewrite.ChatRequest;
+import dev.kimicode2api.wire.ApiException;
 
 /**
  * While a model thinks, Kimi takes one value of each sampling setting ({@code temperature} 1, {@code top_p} 0.95,

@@ -8,7 +8,8 @@ import java.util.List;
 
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.ObjectMapper;
+
+import dev.kimicode2api.wire.Json;
 
 /**
  * What identifies an assistant turn's tool calls across requests: each call's id, name and arguments, hashed. Kimi's
@@ -17,8 +18,6 @@ import tools.jackson.databind.ObjectMapper;
  * Arguments are compared as JSON (a client that re-serialises them with other spacing still matches).
  */
 public final class ToolCalls {
-
-	static final ObjectMapper JSON = new ObjectMapper();
 
 	/** One function call as the upstream produced it and the client echoes it back. */
 	public record Call(String id, String name, String arguments) {
@@ -55,7 +54,7 @@ public final class ToolCalls {
 
 	private static String canonical(String arguments) {
 		try {
-			return JSON.writeValueAsString(JSON.readTree(arguments));
+			return Json.MAPPER.writeValueAsString(Json.MAPPER.readTree(arguments));
 		}
 		catch (JacksonException ex) {
 			return arguments;

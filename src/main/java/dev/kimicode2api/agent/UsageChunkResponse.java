@@ -6,9 +6,7 @@ import java.util.List;
 
 import org.jspecify.annotations.Nullable;
 import org.reactivestreams.Publisher;
-import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
-import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
 
@@ -19,24 +17,23 @@ import org.springframework.http.MediaType;
 import org.springframework.http.server.reactive.ServerHttpResponse;
 import org.springframework.http.server.reactive.ServerHttpResponseDecorator;
 
-import dev.kimicode2api.streaming.SseEvents;
 import dev.kimicode2api.wire.ChatChunk;
 import dev.kimicode2api.wire.Json;
+import dev.kimicode2api.wire.SseBatch;
+import dev.kimicode2api.wire.SseEvent;
 
 /**
  * A client that asked {@code stream_options.include_usage} reads the usage from OpenAI's own last chunk: one with no
  * choices and a top-level {@code usage}, before {@code [DONE]}. Kimi puts the usage inside the finishing chunk's
  * {@code choices[0]} instead; when the stream ends without a top-level usage, that chunk is written here, right
- * before {@code [DONE]}. Every other event passes as it came, as soon as it is complete; only events that mention
- * {@code "usage"} are parsed.
+ * before {@code [DONE]}. Every other event passes as it came, in the batch it came in; only events that mention
+ * {@code "usage"} are read.
  */
 final class UsageChunkResponse extends ServerHttpResponseDecorator {
 
 	private static final byte[] USAGE = "\"usage\"".getBytes(StandardCharsets.US_ASCII);
 
 	private final Runnable added;
-
-	private final SseEvents events = new SseEvents();
 
 	private boolean topLevelSeen;
 
@@ -58,58 +55,43 @@ final class UsageChunkResponse extends ServerHttpResponseDecorator {
 			return super.writeAndFlushWith(body);
 		}
 		getHeaders().remove(HttpHeaders.CONTENT_LENGTH);
-		return super.writeAndFlushWith(Flux.from(body)
-			.concatMap(Flux::from)
-			.concatMapIterable(this::accept)
-			.concatWith(Mono.fromSupplier(events::rest).filter(rest -> rest.length > 0))
-			.map(event -> Mono.fromSupplier(() -> bufferFactory().wrap(event))));
+		return super.writeAndFlushWith(SseBatch.of(body, bufferFactory()).map(this::accept));
 	}
 
-	/** The events one upstream buffer completes (the buffer is released), with the usage chunk before {@code [DONE]}. */
-	private List<byte[]> accept(DataBuffer buffer) {
-		List<byte[]> completed = events.accept(buffer);
-		for (int i = 0; i < completed.size(); i++) {
-			byte[] event = completed.get(i);
-			byte[] data = SseEvents.dataBytes(event);
-			if (data == null) {
-				continue;
+	/** The batch as it came, or with the usage chunk before {@code [DONE]}. */
+	private SseBatch accept(SseBatch batch) {
+		List<SseEvent> events = batch.events();
+		for (int i = 0; i < events.size(); i++) {
+			SseEvent event = events.get(i);
+			if (event.mentions(USAGE)) {
+				read(event.chunk());
 			}
-			if (SseEvents.contains(data, USAGE)) {
-				read(data);
-			}
-			else if (!topLevelSeen && usage != null && isDone(data)) {
-				List<byte[]> withUsage = new ArrayList<>(completed);
+			else if (!topLevelSeen && usage != null && event.isDone()) {
+				List<SseEvent> withUsage = new ArrayList<>(events);
 				withUsage.add(i, usageChunk());
 				added.run();
 				topLevelSeen = true;
-				return withUsage;
+				return batch.with(withUsage);
 			}
 		}
-		return completed;
+		return batch;
 	}
 
-	private void read(byte[] data) {
-		try {
-			ChatChunk chunk = ChatChunk.read(data);
-			if (chunk.usage() != null && chunk.usage().isObject()) {
-				topLevelSeen = true;
-			}
-			else if (chunk.reportedUsage() != null) {
-				usage = chunk.reportedUsage();
-				finishing = chunk;
-			}
+	private void read(@Nullable ChatChunk chunk) {
+		if (chunk == null) {
+			return; // not a chunk: nothing to take from it
 		}
-		catch (JacksonException ex) {
-			// not a chunk: nothing to take from it
+		if (chunk.usage() != null && chunk.usage().isObject()) {
+			topLevelSeen = true;
+		}
+		else if (chunk.reportedUsage() != null) {
+			usage = chunk.reportedUsage();
+			finishing = chunk;
 		}
 	}
 
-	private static boolean isDone(byte[] data) {
-		return new String(data, StandardCharsets.US_ASCII).strip().equals("[DONE]");
-	}
-
-	/** OpenAI's usage chunk: the stream's id, created and model, no choices, the usage. */
-	private byte[] usageChunk() {
+	/** OpenAI's usage chunk: the stream's id, created and model, no choices, the usage; it carries its own chunk. */
+	private SseEvent usageChunk() {
 		ObjectNode chunk = Json.MAPPER.createObjectNode();
 		if (finishing.id() != null) {
 			chunk.put("id", finishing.id());
@@ -123,7 +105,9 @@ final class UsageChunkResponse extends ServerHttpResponseDecorator {
 		}
 		chunk.putArray("choices");
 		chunk.set("usage", usage);
-		return ("data: " + Json.MAPPER.writeValueAsString(chunk) + "\n\n").getBytes(StandardCharsets.UTF_8);
+		byte[] event = ("data: " + Json.MAPPER.writeValueAsString(chunk) + "\n\n").getBytes(StandardCharsets.UTF_8);
+		return SseEvent.of(event, new ChatChunk(finishing.id(), finishing.created(), finishing.model(), List.of(), usage,
+				null, null));
 	}
 
 }

@@ -50,31 +50,51 @@ public class ClientConnectionGuard implements NettyServerCustomizer {
 	}
 
 	/**
-	 * Counts the connection and at the limit stops accepting. Connections the server had already taken in the same
+	 * Counts the connection, and at the limit stops accepting. Connections the server had already taken in the same
 	 * accept batch are still served (at most a batch, 16 by default, over the limit): closing them would reset clients
-	 * that did nothing wrong. Synchronized so that the count and the server channel's reading always agree;
-	 * connections open and close far less often than requests pass.
+	 * that did nothing wrong. Connections open and close far less often than requests pass.
 	 */
-	private synchronized void admit(Channel channel) {
+	private void admit(Channel channel) {
 		int max = properties.maxConnections();
-		int now = ++open;
 		Channel server = channel.parent();
-		channel.closeFuture().addListener(closed -> released(server, max));
-		if (now >= max && server != null && server.config().isAutoRead()) {
-			server.config().setAutoRead(false);
+		synchronized (this) {
+			open++;
+		}
+		channel.closeFuture().addListener(closed -> {
+			synchronized (this) {
+				open--;
+			}
+			limit(server, max);
+		});
+		limit(server, max);
+	}
+
+	/**
+	 * Stops accepting at the limit and accepts again below it, from the current count, on the server channel's own
+	 * event loop: only there does a change of its reading take effect at once (from another loop Netty queues it, and
+	 * skips it when a read is pending), so once the warning is logged no connection is accepted any more.
+	 */
+	private void limit(Channel server, int max) {
+		if (server == null) {
+			return;
+		}
+		server.eventLoop().execute(() -> {
+			int now;
+			synchronized (this) {
+				now = open;
+			}
+			boolean full = now >= max;
+			if (full != server.config().isAutoRead()) {
+				return; // already as it should be
+			}
+			server.config().setAutoRead(!full);
 			long time = System.nanoTime();
-			if (time - lastWarning >= WARN_EVERY_NANOS) {
+			if (full && time - lastWarning >= WARN_EVERY_NANOS) {
 				lastWarning = time;
 				log.warn("{} client connections open, the limit kimicode.client.max-connections: not accepting new ones"
 						+ " until one closes (they wait in the listen backlog; logged at most once a minute)", now);
 			}
-		}
-	}
-
-	private synchronized void released(Channel server, int max) {
-		if (--open < max && server != null && !server.config().isAutoRead()) {
-			server.config().setAutoRead(true);
-		}
+		});
 	}
 
 }

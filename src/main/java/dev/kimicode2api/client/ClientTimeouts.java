@@ -14,7 +14,7 @@ import io.netty.util.concurrent.ScheduledFuture;
 
 import org.springframework.http.HttpStatus;
 
-import dev.kimicode2api.errors.ApiException;
+import dev.kimicode2api.wire.ApiException;
 
 /**
  * The client timeouts of one HTTP/1.1 connection ({@link ClientProperties}), as one deadline that moves with the

@@ -19,6 +19,8 @@ import reactor.netty.http.server.HttpServer;
 import org.springframework.boot.reactor.netty.NettyServerCustomizer;
 import org.springframework.stereotype.Component;
 
+import dev.kimicode2api.wire.OpenAiError;
+
 /**
  * A request Reactor Netty cannot decode (headers over {@code server.max-http-request-header-size}, a request line
  * over {@code server.netty.max-initial-line-length}, a malformed head, a URI Reactor Netty cannot parse) never

@@ -23,7 +23,6 @@ import reactor.netty.http.client.PrematureCloseException;
 import org.springframework.boot.webflux.error.ErrorWebExceptionHandler;
 import org.springframework.cloud.gateway.route.Route;
 import org.springframework.cloud.gateway.route.RouteLocator;
-import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
 import org.springframework.core.io.buffer.DataBufferLimitException;
 import org.springframework.http.HttpHeaders;
@@ -38,11 +37,14 @@ import org.springframework.web.server.ResponseStatusException;
 import org.springframework.web.server.ServerWebExchange;
 import org.springframework.web.server.ServerWebInputException;
 
-import dev.kimicode2api.LogSafe;
-import dev.kimicode2api.rewrite.InvalidBodyException;
 import dev.kimicode2api.routing.RouteSettings;
 import dev.kimicode2api.routing.RouteSettingsRegistry;
-import dev.kimicode2api.web.RequestRecord;
+import dev.kimicode2api.wire.ApiException;
+import dev.kimicode2api.wire.ErrorDialect;
+import dev.kimicode2api.wire.InvalidBodyException;
+import dev.kimicode2api.wire.LogSafe;
+import dev.kimicode2api.wire.OpenAiError;
+import dev.kimicode2api.wire.RequestContext;
 
 import static org.springframework.cloud.gateway.support.ServerWebExchangeUtils.GATEWAY_REQUEST_URL_ATTR;
 
@@ -225,7 +227,7 @@ public class GatewayErrorWebExceptionHandler implements ErrorWebExceptionHandler
 		headers.setContentType(MediaType.APPLICATION_JSON);
 		headers.remove(HttpHeaders.CONTENT_LENGTH);
 		byte[] body = dialect.body(status, type, message, param, code);
-		RequestRecord.of(exchange).responseBytes(body.length);
+		RequestContext.of(exchange).responseBytes(body.length);
 		return response.writeWith(Mono.fromSupplier(() -> response.bufferFactory().wrap(body)));
 	}
 

@@ -7,7 +7,6 @@ import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.ObjectMapper;
 
 import org.springframework.cloud.gateway.filter.GatewayFilterChain;
 import org.springframework.cloud.gateway.filter.GlobalFilter;
@@ -26,6 +25,9 @@ import org.springframework.web.server.ServerWebExchange;
 import dev.kimicode2api.FilterOrder;
 import dev.kimicode2api.quota.QuotaMetrics;
 import dev.kimicode2api.routing.RouteSettingsRegistry;
+import dev.kimicode2api.wire.ErrorDialect;
+import dev.kimicode2api.wire.Json;
+import dev.kimicode2api.wire.OpenAiError;
 
 /**
  * An upstream error (status 400 and above) reaches the client with its status and headers ({@code Retry-After}
@@ -39,8 +41,6 @@ public class UpstreamErrorGlobalFilter implements GlobalFilter, Ordered {
 
 	/** Error bodies larger than this are not inspected, only summarised. */
 	private static final int MAX_ERROR_BODY = 64 * 1024;
-
-	private static final ObjectMapper JSON = new ObjectMapper();
 
 	private final RouteSettingsRegistry registry;
 
@@ -115,7 +115,7 @@ public class UpstreamErrorGlobalFilter implements GlobalFilter, Ordered {
 		String trimmed = body.strip();
 		if (trimmed.startsWith("{")) {
 			try {
-				JsonNode json = JSON.readTree(trimmed);
+				JsonNode json = Json.MAPPER.readTree(trimmed);
 				JsonNode error = json.get("error");
 				if (dialect.isOwnShape(json)) {
 					return trimmed.getBytes(StandardCharsets.UTF_8); // already in the route's dialect: kept as it is

@@ -27,7 +27,7 @@ import org.springframework.web.server.ServerWebExchange;
 import dev.kimicode2api.FilterOrder;
 import dev.kimicode2api.metrics.GatewayMetrics;
 import dev.kimicode2api.routing.RouteSettingsRegistry;
-import dev.kimicode2api.web.RequestRecord;
+import dev.kimicode2api.wire.RequestContext;
 import dev.kimicode2api.wire.Usage;
 
 import static org.springframework.cloud.gateway.support.ServerWebExchangeUtils.CACHED_REQUEST_BODY_ATTR;
@@ -40,8 +40,8 @@ import static org.springframework.cloud.gateway.support.ServerWebExchangeUtils.G
  * whose context goes upstream as {@code traceparent} ({@link TraceContextHeadersFilter}). Any other request a route
  * sends upstream ({@code GET /v1/usages}, {@code count_tokens}) gets a plain HTTP client span when tracing is on, and
  * nothing otherwise. Runs after the request body is read, so the model asked, the model sent, the token limit and
- * the repairs are known; the span ends when the answer has been relayed (the usage and finish reasons are read from
- * it on the way by {@code UsageMetricsGlobalFilter} or the Responses bridge) or the client left.
+ * the repairs are known; the span ends when the answer has been relayed (the usage and finish reasons are noted by its
+ * first reader, {@code AnswerReaderGlobalFilter}) or the client left.
  */
 @Component
 public class GenAiGlobalFilter implements GlobalFilter, Ordered {
@@ -131,7 +131,7 @@ public class GenAiGlobalFilter implements GlobalFilter, Ordered {
 		if (!genAi && !tracing.enabled()) {
 			return chain.filter(exchange);
 		}
-		RequestRecord record = RequestRecord.of(exchange);
+		RequestContext record = RequestContext.of(exchange);
 		long start = System.nanoTime();
 		Span span = tracing.enabled() ? start(exchange, route, record, genAi) : null;
 		Throwable[] failure = new Throwable[1];
@@ -140,7 +140,7 @@ public class GenAiGlobalFilter implements GlobalFilter, Ordered {
 			.doFinally(signal -> end(exchange, route, record, genAi, span, start, signal, failure[0]));
 	}
 
-	private Span start(ServerWebExchange exchange, Route route, RequestRecord record, boolean genAi) {
+	private Span start(ServerWebExchange exchange, Route route, RequestContext record, boolean genAi) {
 		Context parent = tracing.extract(exchange.getRequest().getHeaders());
 		URI upstream = route.getUri();
 		String model = record.model();
@@ -174,7 +174,7 @@ public class GenAiGlobalFilter implements GlobalFilter, Ordered {
 		return span;
 	}
 
-	private void end(ServerWebExchange exchange, Route route, RequestRecord record, boolean genAi,
+	private void end(ServerWebExchange exchange, Route route, RequestContext record, boolean genAi,
 			@Nullable Span span, long start, SignalType signal, @Nullable Throwable failure) {
 		long end = System.nanoTime();
 		HttpStatusCode status = exchange.getResponse().getStatusCode();
@@ -213,7 +213,7 @@ public class GenAiGlobalFilter implements GlobalFilter, Ordered {
 		span.end();
 	}
 
-	private static void details(Span span, RequestRecord record, long start) {
+	private static void details(Span span, RequestContext record, long start) {
 		if (record.responseModel() != null) {
 			span.setAttribute(RESPONSE_MODEL, record.responseModel());
 		}
@@ -248,7 +248,7 @@ public class GenAiGlobalFilter implements GlobalFilter, Ordered {
 	 * left before the upstream reported its usage.
 	 */
 	private static @Nullable String errorType(SignalType signal, @Nullable Throwable failure,
-			@Nullable HttpStatusCode status, RequestRecord record) {
+			@Nullable HttpStatusCode status, RequestContext record) {
 		if (failure != null) {
 			if (failure instanceof ResponseStatusException statusException) {
 				return String.valueOf(statusException.getStatusCode().value());

@@ -7,12 +7,13 @@ import java.util.Set;
 import java.util.function.Consumer;
 
 import org.jspecify.annotations.Nullable;
+import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.ObjectMapper;
 import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
 
-import dev.kimicode2api.errors.ApiException;
+import dev.kimicode2api.wire.ApiException;
+import dev.kimicode2api.wire.InvalidBodyException;
 import dev.kimicode2api.wire.Json;
 
 /**
@@ -22,22 +23,16 @@ import dev.kimicode2api.wire.Json;
  */
 final class ResponsesRequestTranslator {
 
-	static final ObjectMapper JSON = Json.MAPPER;
-
 	/** Separates a namespace from its function in the chat function's name. */
 	static final String NAMESPACE_SEPARATOR = "__";
-
-	private static final Set<String> BUILT_IN_TOOL_CHOICES = Set.of("web_search", "web_search_preview",
-			"file_search", "computer_use_preview", "computer_use", "code_interpreter", "image_generation", "mcp",
-			"local_shell", "shell", "apply_patch", "tool_search");
 
 	private final BridgeContext context;
 
 	private final Consumer<String> droppedTool;
 
-	private final ObjectNode chat = JSON.createObjectNode();
+	private final ObjectNode chat = Json.MAPPER.createObjectNode();
 
-	private final ArrayNode messages = JSON.createArrayNode();
+	private final ArrayNode messages = Json.MAPPER.createArrayNode();
 
 	/** The assistant message that following function calls join, until another kind of item closes it. */
 	private @Nullable ObjectNode assistant;
@@ -50,6 +45,29 @@ final class ResponsesRequestTranslator {
 	}
 
 	/**
+	 * The Responses request in a client's body: one JSON object that names its model.
+	 *
+	 * @throws InvalidBodyException if the body is not one JSON object
+	 * @throws ApiException if it names no model
+	 */
+	static JsonNode read(byte[] body) {
+		JsonNode request;
+		try {
+			request = Json.MAPPER.readTree(body);
+		}
+		catch (JacksonException ex) {
+			throw new InvalidBodyException("The request body is not valid JSON: " + ex.getOriginalMessage());
+		}
+		if (!request.isObject()) {
+			throw new InvalidBodyException("The request body must be a JSON object");
+		}
+		if (!request.path("model").isString()) {
+			throw ApiException.invalid("model", "Missing required parameter: 'model'.");
+		}
+		return request;
+	}
+
+	/**
 	 * The chat request for {@code request}, after {@code previous} (the stored conversation a
 	 * {@code previous_response_id} names; empty otherwise). {@code context.conversation} is set to the new
 	 * conversation, without the instructions.
@@ -58,7 +76,14 @@ final class ResponsesRequestTranslator {
 	 */
 	static ObjectNode translate(JsonNode request, ArrayNode previous, BridgeContext context,
 			Consumer<String> droppedTool) {
-		return new ResponsesRequestTranslator(context, droppedTool).run(request, previous);
+		try {
+			return new ResponsesRequestTranslator(context, droppedTool).run(request, previous);
+		}
+		catch (JacksonException ex) {
+			// a value of a type the translator does not expect somewhere in the client's items
+			throw new InvalidBodyException("The request could not be read as a Responses request: "
+					+ ex.getOriginalMessage());
+		}
 	}
 
 	private ObjectNode run(JsonNode request, ArrayNode previous) {
@@ -155,7 +180,7 @@ final class ResponsesRequestTranslator {
 		String callId = requiredString(item, "call_id", param);
 		String name = requiredString(item, "name", param);
 		String namespace = optionalString(item, "namespace");
-		String arguments = custom ? JSON.writeValueAsString(JSON.createObjectNode()
+		String arguments = custom ? Json.MAPPER.writeValueAsString(Json.MAPPER.createObjectNode()
 			.put("input", item.path("input").asString(""))) : item.path("arguments").asString("{}");
 		ObjectNode call = openAssistant(false).withArray("tool_calls").addObject();
 		call.put("id", callId);
@@ -177,7 +202,7 @@ final class ResponsesRequestTranslator {
 			JsonNode content = content(output, param + ".output");
 			if (content.isArray() && !hasText(content)) {
 				// Kimi refuses a tool result without any text (e.g. only the image Codex's view_image returns).
-				((ArrayNode) content).insert(0, JSON.createObjectNode().put("type", "text")
+				((ArrayNode) content).insert(0, Json.MAPPER.createObjectNode().put("type", "text")
 					.put("text", "The tool returned non-text content."));
 			}
 			message.set("content", content);
@@ -218,7 +243,7 @@ final class ResponsesRequestTranslator {
 	/** Message content for a user or system message: text joined into a string, or parts when there are images. */
 	private static JsonNode content(@Nullable JsonNode content, String param) {
 		if (content == null || content.isNull()) {
-			return JSON.getNodeFactory().stringNode("");
+			return Json.MAPPER.getNodeFactory().stringNode("");
 		}
 		if (content.isString()) {
 			return content;
@@ -227,7 +252,7 @@ final class ResponsesRequestTranslator {
 			throw ApiException.invalid(param, "Invalid type for '" + param + "': expected a string or an array of"
 					+ " content parts, but got " + kind(content) + ".");
 		}
-		ArrayNode parts = JSON.createArrayNode();
+		ArrayNode parts = Json.MAPPER.createArrayNode();
 		boolean onlyText = true;
 		for (int j = 0; j < content.size(); j++) {
 			JsonNode part = content.get(j);
@@ -259,7 +284,7 @@ final class ResponsesRequestTranslator {
 		}
 		List<String> texts = new ArrayList<>();
 		parts.forEach(part -> texts.add(part.path("text").asString()));
-		return JSON.getNodeFactory().stringNode(String.join("\n\n", texts));
+		return Json.MAPPER.getNodeFactory().stringNode(String.join("\n\n", texts));
 	}
 
 	private static String text(@Nullable JsonNode content, String param) {
@@ -295,7 +320,7 @@ final class ResponsesRequestTranslator {
 		if (!tools.isArray()) {
 			throw ApiException.invalid("tools", "Invalid type for 'tools': expected an array of tools.");
 		}
-		ArrayNode functions = JSON.createArrayNode();
+		ArrayNode functions = Json.MAPPER.createArrayNode();
 		Set<String> dropped = new LinkedHashSet<>();
 		for (int i = 0; i < tools.size(); i++) {
 			JsonNode tool = tools.get(i);
@@ -335,7 +360,7 @@ final class ResponsesRequestTranslator {
 		if (namespace != null) {
 			context.tools.put(chatName, new BridgeContext.ToolOrigin(false, namespace, name));
 		}
-		ObjectNode function = JSON.createObjectNode().put("type", "function");
+		ObjectNode function = Json.MAPPER.createObjectNode().put("type", "function");
 		ObjectNode definition = function.putObject("function").put("name", chatName);
 		String description = stringOrNull(tool, "description", param);
 		if (description != null) {
@@ -361,7 +386,7 @@ final class ResponsesRequestTranslator {
 				.append(format.path("syntax").asString("")).append(" grammar:\n")
 				.append(format.path("definition").asString(""));
 		}
-		ObjectNode function = JSON.createObjectNode().put("type", "function");
+		ObjectNode function = Json.MAPPER.createObjectNode().put("type", "function");
 		ObjectNode definition = function.putObject("function").put("name", name);
 		definition.put("description", description.toString());
 		ObjectNode parameters = definition.putObject("parameters").put("type", "object");
@@ -384,7 +409,7 @@ final class ResponsesRequestTranslator {
 			case "function", "custom" -> chat.putObject("tool_choice").put("type", "function").putObject("function")
 				.put("name", requiredString(choice, "name", "tool_choice"));
 			case "allowed_tools" -> chat.put("tool_choice", choice.path("mode").asString("auto"));
-			default -> throw ApiException.invalid("tool_choice", BUILT_IN_TOOL_CHOICES.contains(type)
+			default -> throw ApiException.invalid("tool_choice", LeftOutTools.BUILT_IN.contains(type)
 					? "Invalid value for 'tool_choice': '" + type + "' is a built-in tool, which the upstream of this"
 							+ " gateway cannot run."
 					: "Invalid value for 'tool_choice': unknown type '" + type + "'.");

@@ -10,12 +10,13 @@ import java.util.Map;
 import org.jspecify.annotations.Nullable;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.DeserializationFeature;
-import tools.jackson.databind.cfg.JsonNodeFeature;
-import tools.jackson.databind.ObjectMapper;
-import tools.jackson.databind.json.JsonMapper;
 
 import dev.kimicode2api.routing.ModelCapabilities;
+import dev.kimicode2api.wire.Bytes;
+import dev.kimicode2api.wire.InvalidBodyException;
+import dev.kimicode2api.wire.Json;
+import dev.kimicode2api.wire.Splice;
+import dev.kimicode2api.wire.TopLevelJson;
 
 /**
  * A chat-completions request body on its way upstream, parsed only as deep as a step asks: the top level once,
@@ -24,12 +25,6 @@ import dev.kimicode2api.routing.ModelCapabilities;
  * the upstream as the client sent it, and a request no step changed is the very same array.
  */
 public final class ChatRequest {
-
-	/** Reads floats as BigDecimal: an element a step re-writes keeps its numbers (no rounding, no "Infinity"). */
-	static final ObjectMapper JSON = JsonMapper.builder()
-		.enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
-		.disable(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES) // 1.50 stays 1.50, 5.2e15 a float
-		.build();
 
 	private final TopLevelJson json;
 
@@ -125,7 +120,7 @@ public final class ChatRequest {
 			return null;
 		}
 		try {
-			return switch (JSON.readTree(text).path("type").asString("")) {
+			return switch (Json.EXACT_NUMBERS.readTree(text).path("type").asString("")) {
 				case "enabled", "adaptive" -> Boolean.TRUE;
 				case "disabled" -> Boolean.FALSE;
 				default -> null;
@@ -174,12 +169,12 @@ public final class ChatRequest {
 
 	/** The body to send: the original bytes with every change spliced in. */
 	public byte[] toBytes() {
-		List<TopLevelJson.Edit> edits = new ArrayList<>();
+		List<Splice> edits = new ArrayList<>();
 		arrays.forEach((field, elements) -> {
 			if (!fields.containsKey(field)) {
 				for (Element element : elements) {
 					if (element.changed) {
-						edits.add(new TopLevelJson.Edit(element.start, element.end, JSON.writeValueAsBytes(element.node)));
+						edits.add(new Splice(element.start, element.end, Json.EXACT_NUMBERS.writeValueAsBytes(element.node)));
 					}
 				}
 			}
@@ -208,19 +203,19 @@ public final class ChatRequest {
 
 		/** Whether the element's raw bytes contain the ASCII text {@code marker}. */
 		public boolean mentions(String marker) {
-			return TopLevelJson.contains(bytes, start, end, marker.getBytes(StandardCharsets.UTF_8));
+			return Bytes.contains(bytes, start, end, marker.getBytes(StandardCharsets.UTF_8));
 		}
 
 		public JsonNode node() {
 			if (node == null) {
-				node = JSON.readTree(bytes, start, end - start);
+				node = Json.EXACT_NUMBERS.readTree(bytes, start, end - start);
 			}
 			return node;
 		}
 
 		/** The element's JSON as it will be sent: the client's bytes, or its tree once changed. */
 		public byte[] bytes() {
-			return changed ? JSON.writeValueAsBytes(node) : java.util.Arrays.copyOfRange(bytes, start, end);
+			return changed ? Json.EXACT_NUMBERS.writeValueAsBytes(node) : java.util.Arrays.copyOfRange(bytes, start, end);
 		}
 
 		/** Marks the tree as changed: it replaces the element's bytes. */

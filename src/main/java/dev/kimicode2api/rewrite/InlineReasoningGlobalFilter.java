@@ -3,10 +3,6 @@ package dev.kimicode2api.rewrite;
 import org.reactivestreams.Publisher;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
-import tools.jackson.core.JacksonException;
-import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.ObjectMapper;
-import tools.jackson.databind.node.ObjectNode;
 
 import org.springframework.cloud.gateway.filter.GatewayFilterChain;
 import org.springframework.cloud.gateway.filter.GlobalFilter;
@@ -21,22 +17,23 @@ import org.springframework.stereotype.Component;
 import org.springframework.web.server.ServerWebExchange;
 
 import dev.kimicode2api.FilterOrder;
-import dev.kimicode2api.web.RequestRecord;
+import dev.kimicode2api.wire.ChatChunk;
+import dev.kimicode2api.wire.RequestContext;
+import dev.kimicode2api.wire.SseBatch;
 
 /**
  * For virtual models with {@code reasoning-inline: true}: the reasoning the upstream sends as
  * {@code reasoning_content} reaches the client at the start of {@code content}, wrapped as {@code <think>…</think>},
- * the form chat UIs that render only {@code content} fold away as reasoning. A plain response is rewritten whole; a
- * stream event by event as it passes ({@link ReasoningInliner}), never holding more than one event.
+ * the form chat UIs that render only {@code content} fold away as reasoning. A plain answer is rewritten whole, a
+ * stream event by event as its batches pass ({@link ReasoningInliner}), both from what the answer's first reader read.
  */
 @Component
 public class InlineReasoningGlobalFilter implements GlobalFilter, Ordered {
 
-	static final ObjectMapper JSON = new ObjectMapper();
-
 	@Override
 	public Mono<Void> filter(ServerWebExchange exchange, GatewayFilterChain chain) {
-		if (!RequestRecord.of(exchange).reasoningInline()) {
+		RequestContext context = RequestContext.of(exchange);
+		if (!context.reasoningInline()) {
 			return chain.filter(exchange); // the request body was read before: only -inline models get a decorator
 		}
 		ServerHttpResponseDecorator response = new ServerHttpResponseDecorator(exchange.getResponse()) {
@@ -50,7 +47,8 @@ public class InlineReasoningGlobalFilter implements GlobalFilter, Ordered {
 					byte[] bytes = new byte[joined.readableByteCount()];
 					joined.read(bytes);
 					DataBufferUtils.release(joined);
-					byte[] rewritten = inlineMessage(bytes);
+					ChatChunk answer = context.plainAnswer();
+					byte[] rewritten = answer == null ? bytes : ReasoningInliner.inlineMessage(bytes, answer);
 					getHeaders().setContentLength(rewritten.length);
 					return super.writeWith(Mono.fromSupplier(() -> bufferFactory().wrap(rewritten)));
 				});
@@ -63,11 +61,8 @@ public class InlineReasoningGlobalFilter implements GlobalFilter, Ordered {
 				}
 				ReasoningInliner inliner = new ReasoningInliner();
 				getHeaders().remove(HttpHeaders.CONTENT_LENGTH); // the rewritten events differ in length
-				return super.writeAndFlushWith(Flux.from(body)
-					.concatMap(Flux::from)
-					.concatMapIterable(inliner::accept)
-					.concatWith(Mono.fromSupplier(inliner::rest).filter(rest -> rest.length > 0))
-					.map(event -> Mono.fromSupplier(() -> bufferFactory().wrap(event))));
+				return super.writeAndFlushWith(SseBatch.of(body, bufferFactory())
+					.map(batch -> batch.with(inliner.accept(batch.events()))));
 			}
 
 			private boolean applies(ServerHttpResponseDecorator response) {
@@ -76,27 +71,6 @@ public class InlineReasoningGlobalFilter implements GlobalFilter, Ordered {
 			}
 		};
 		return chain.filter(exchange.mutate().response(response).build());
-	}
-
-	/** A {@code chat.completion}: each choice's message gets its reasoning in front of its content. */
-	static byte[] inlineMessage(byte[] body) {
-		try {
-			JsonNode completion = JSON.readTree(body);
-			boolean changed = false;
-			for (JsonNode choice : completion.path("choices")) {
-				if (choice.path("message") instanceof ObjectNode message && message.has("reasoning_content")) {
-					String reasoning = message.path("reasoning_content").asString("");
-					message.remove("reasoning_content");
-					String content = message.path("content").asString("");
-					message.put("content", reasoning.isEmpty() ? content : "<think>" + reasoning + "</think>" + content);
-					changed = true;
-				}
-			}
-			return changed ? JSON.writeValueAsBytes(completion) : body;
-		}
-		catch (JacksonException ex) {
-			return body; // not the JSON we know: passed on as it came
-		}
 	}
 
 	@Override

@@ -32,7 +32,10 @@ import dev.kimicode2api.routing.ModelCapabilities;
 import dev.kimicode2api.routing.RouteSettings;
 import dev.kimicode2api.routing.RouteSettingsRegistry;
 import dev.kimicode2api.routing.VirtualModel;
-import dev.kimicode2api.web.RequestRecord;
+import dev.kimicode2api.wire.InvalidBodyException;
+import dev.kimicode2api.wire.Json;
+import dev.kimicode2api.wire.RequestContext;
+import dev.kimicode2api.wire.TopLevelJson;
 
 import static org.springframework.cloud.gateway.support.ServerWebExchangeUtils.CACHED_REQUEST_BODY_ATTR;
 import static org.springframework.cloud.gateway.support.ServerWebExchangeUtils.GATEWAY_ROUTE_ATTR;
@@ -41,8 +44,14 @@ import static org.springframework.cloud.gateway.support.ServerWebExchangeUtils.G
  * On routes that serve models, reads the JSON body once, onto the heap ({@link CachedRequestBody}), and applies in
  * turn: the route's protocol bridge ({@link RequestTranslation}), a check that it is a JSON object (its
  * {@code model} noted for logs and metrics), the virtual model (its real model plus the fields it sets), and the
- * route's repairs ({@link ChatRequestRepair}). Bridges and repairs are route filters named in the route's YAML; this
- * finds them among the route's filters. A body nothing changed is forwarded as the very same bytes.
+ * route's repairs ({@link ChatRequestRepair}); then it notes in the request's context what the request asks. A body
+ * nothing changed is forwarded as the very same bytes.
+ *
+ * <p>Bridges and repairs are route filters named in the route's YAML ({@code - ResponsesBridge},
+ * {@code - ReasoningMemory}, {@code - KimiRepairs}): this is where their request halves run, found among the route's
+ * filters by the interface they implement ({@link Steps}). Their response halves run in their own {@code filter()},
+ * where {@link dev.kimicode2api.FilterOrder} places them among the answer's readers; one filter position cannot serve
+ * both, since a request must be complete before the span starts and Retry takes over, long before the answer's readers.
  */
 @Component
 public class RequestBodyGlobalFilter implements GlobalFilter, Ordered {
@@ -99,23 +108,38 @@ public class RequestBodyGlobalFilter implements GlobalFilter, Ordered {
 			return Mono.error(new InvalidBodyException("The request body is empty: send a JSON object"));
 		}
 		Route route = exchange.getRequiredAttribute(GATEWAY_ROUTE_ATTR);
-		RequestTranslation translation = null;
-		List<ChatRequestRepair> repairs = new ArrayList<>(2);
-		for (GatewayFilter filter : route.getFilters()) {
-			GatewayFilter own = filter instanceof OrderedGatewayFilter ordered ? ordered.getDelegate() : filter;
-			if (own instanceof RequestTranslation bridge) {
-				translation = bridge;
-			}
-			if (own instanceof ChatRequestRepair repair) {
-				repairs.add(repair);
-			}
+		Steps steps = Steps.of(route);
+		if (steps.bridge() == null) {
+			return chatRequest(exchange, route, body, steps.repairs(), null, null);
 		}
-		if (translation == null) {
-			return chatRequest(exchange, route, body, repairs, null, null);
-		}
-		return translation.toChat(exchange, body)
-			.flatMap(bridged -> chatRequest(exchange, route, bridged.body(), repairs, bridged.path(),
+		return steps.bridge().toChat(exchange, body)
+			.flatMap(bridged -> chatRequest(exchange, route, bridged.body(), steps.repairs(), bridged.path(),
 					bridged.accept()));
+	}
+
+	/**
+	 * The request halves of the route's own filters: its protocol bridge, and its repairs in the order Spring Cloud
+	 * Gateway sorted the route's filters, by {@code getOrder()} (our filters implement {@code Ordered}, so
+	 * {@link dev.kimicode2api.FilterOrder} decides, not their place in the YAML): {@code ReasoningMemory}, then
+	 * {@code KimiRepairs}.
+	 */
+	private record Steps(@Nullable RequestTranslation bridge, List<ChatRequestRepair> repairs) {
+
+		static Steps of(Route route) {
+			RequestTranslation bridge = null;
+			List<ChatRequestRepair> repairs = new ArrayList<>(2);
+			for (GatewayFilter filter : route.getFilters()) {
+				GatewayFilter own = filter instanceof OrderedGatewayFilter ordered ? ordered.getDelegate() : filter;
+				if (own instanceof RequestTranslation translation) {
+					bridge = translation;
+				}
+				if (own instanceof ChatRequestRepair repair) {
+					repairs.add(repair);
+				}
+			}
+			return new Steps(bridge, repairs);
+		}
+
 	}
 
 	/**
@@ -127,7 +151,7 @@ public class RequestBodyGlobalFilter implements GlobalFilter, Ordered {
 			List<ChatRequestRepair> repairs, @Nullable String path, @Nullable MediaType accept) {
 		ChatRequest request = ChatRequest.parse(bytes);
 		String model = request.model();
-		RequestRecord record = RequestRecord.of(exchange);
+		RequestContext record = RequestContext.of(exchange);
 		record.model(model);
 		record.stream(request.stream());
 		RouteSettings settings = registry.forRoute(route);
@@ -168,18 +192,29 @@ public class RequestBodyGlobalFilter implements GlobalFilter, Ordered {
 				waiting = step == Mono.<Void>empty() ? null : step;
 			}
 		}
-		RequestRecord record = RequestRecord.of(exchange);
-		return waiting == null ? Mono.just(send(record, request, upstreamModel, path, accept))
-				: waiting.then(Mono.fromSupplier(() -> send(record, request, upstreamModel, path, accept)));
+		RequestContext context = RequestContext.of(exchange);
+		return waiting == null ? Mono.just(send(context, request, upstreamModel, path, accept))
+				: waiting.then(Mono.fromSupplier(() -> send(context, request, upstreamModel, path, accept)));
 	}
 
-	/** The chat request as it goes upstream, with what the record keeps of it (for traces and metrics). */
-	private static RequestTranslation.Chat send(RequestRecord record, ChatRequest request,
+	/**
+	 * The chat request as it goes upstream, with what the request's context keeps of it: for traces and metrics, and
+	 * for the response halves of the route's filters.
+	 */
+	private static RequestTranslation.Chat send(RequestContext context, ChatRequest request,
 			@Nullable String upstreamModel, @Nullable String path, @Nullable MediaType accept) {
-		record.upstreamModel(upstreamModel);
+		context.upstreamModel(upstreamModel);
 		Long maxTokens = request.longValue("max_completion_tokens");
-		record.maxTokens(maxTokens != null ? maxTokens : request.longValue("max_tokens"));
+		context.maxTokens(maxTokens != null ? maxTokens : request.longValue("max_tokens"));
+		context.thinking(request.thinking());
+		context.streamUsage(request.stream() && asksStreamUsage(request));
 		return new RequestTranslation.Chat(request.toBytes(), path, accept);
+	}
+
+	/** Whether the request asks {@code stream_options.include_usage} (only a field that mentions true is parsed). */
+	private static boolean asksStreamUsage(ChatRequest request) {
+		return request.mentions("stream_options", "true")
+				&& Json.MAPPER.readTree(request.text("stream_options")).path("include_usage").asBoolean(false);
 	}
 
 	private static void applyVirtualModel(ServerWebExchange exchange, Route route, ChatRequest request,
@@ -190,7 +225,7 @@ public class RequestBodyGlobalFilter implements GlobalFilter, Ordered {
 			request.set("thinking", anthropicThinking(virtual, request.topLevel().longValue("max_tokens")));
 		}
 		if (virtual.reasoningInline()) {
-			RequestRecord.of(exchange).reasoningInline(true);
+			RequestContext.of(exchange).reasoningInline(true);
 		}
 		List<String> set = new ArrayList<>(virtual.set().keySet());
 		if (virtual.thinkingBudgetTokens() != null) {

@@ -7,10 +7,11 @@ import org.springframework.http.MediaType;
 import org.springframework.web.server.ServerWebExchange;
 
 /**
- * A route filter that bridges another protocol onto chat completions (the {@code ResponsesBridge}): the request
- * body is translated before anything else reads it, so the virtual model and the repairs see a chat request.
- * {@link RequestBodyGlobalFilter} applies it within the one read of the body, and sends the result on with the
- * chat request's path and {@code Accept} in the same request copy as its new body.
+ * The request half of a route filter that bridges another protocol onto chat completions (the
+ * {@code ResponsesBridge}): the request body is translated before anything else reads it, so the virtual model and
+ * the repairs see a chat request. {@link RequestBodyGlobalFilter} applies it within the one read of the body, and
+ * sends the result on with the chat request's path and {@code Accept} in the same request copy as its new body. The
+ * filter's response half, its own {@code filter()}, translates the answer back.
  */
 public interface RequestTranslation {
 

@@ -14,8 +14,8 @@ import org.springframework.stereotype.Component;
 import org.springframework.web.server.ServerWebExchange;
 
 import dev.kimicode2api.KimicodeProperties;
-import dev.kimicode2api.rewrite.InvalidBodyException;
-import dev.kimicode2api.rewrite.TopLevelJson;
+import dev.kimicode2api.wire.InvalidBodyException;
+import dev.kimicode2api.wire.TopLevelJson;
 
 /**
  * {@code - Model} matches a request whose JSON body names one of the route's models, so several upstreams can share

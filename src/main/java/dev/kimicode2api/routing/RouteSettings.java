@@ -8,7 +8,7 @@ import java.util.Map;
 
 import org.jspecify.annotations.Nullable;
 
-import dev.kimicode2api.errors.ErrorDialect;
+import dev.kimicode2api.wire.ErrorDialect;
 
 /**
  * What kimicode2api does on one gateway route, read from the route's {@code metadata}.

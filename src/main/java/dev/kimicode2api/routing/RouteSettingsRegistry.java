@@ -14,7 +14,6 @@ import java.util.function.Predicate;
 
 import org.jspecify.annotations.Nullable;
 import tools.jackson.core.JacksonException;
-import tools.jackson.databind.ObjectMapper;
 
 import org.springframework.cloud.gateway.config.GatewayProperties;
 import org.springframework.cloud.gateway.filter.FilterDefinition;
@@ -25,7 +24,8 @@ import org.springframework.cloud.gateway.support.NameUtils;
 import org.springframework.stereotype.Component;
 import org.springframework.web.server.ServerWebExchange;
 
-import dev.kimicode2api.errors.ErrorDialect;
+import dev.kimicode2api.wire.ErrorDialect;
+import dev.kimicode2api.wire.Json;
 
 import static org.springframework.cloud.gateway.support.ServerWebExchangeUtils.GATEWAY_ROUTE_ATTR;
 
@@ -37,8 +37,6 @@ import static org.springframework.cloud.gateway.support.ServerWebExchangeUtils.G
 public class RouteSettingsRegistry {
 
 	static final String PREFIX = "spring.cloud.gateway.server.webflux.routes";
-
-	private static final ObjectMapper JSON = new ObjectMapper();
 
 	private final Map<String, RouteSettings> byRouteId = new ConcurrentHashMap<>();
 
@@ -439,7 +437,7 @@ public class RouteSettingsRegistry {
 			throw new IllegalStateException(key + " must be JSON text in a string, e.g. '{\"type\":\"enabled\"}'");
 		}
 		try {
-			return JSON.writeValueAsString(JSON.readTree(String.valueOf(value)));
+			return Json.MAPPER.writeValueAsString(Json.MAPPER.readTree(String.valueOf(value)));
 		}
 		catch (JacksonException ex) {
 			throw new IllegalStateException(key + " '" + value + "' is not valid JSON (quote strings: '\"text\"')");

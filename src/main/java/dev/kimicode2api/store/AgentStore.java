@@ -80,10 +80,6 @@ public class AgentStore {
 		return guard("delete", backend.delete(key(owner, kind, id)), false);
 	}
 
-	public String describe() {
-		return backend.describe();
-	}
-
 	/** Opens the backend's connection (Redis), waiting for it at most {@code wait}; memory has nothing to open. */
 	void connect(Duration wait) {
 		if (backend instanceof RedisStoreBackend redis) {

@@ -8,9 +8,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.SignalType;
-import tools.jackson.core.json.JsonWriteFeature;
-import tools.jackson.databind.ObjectMapper;
-import tools.jackson.databind.json.JsonMapper;
 
 import org.springframework.cloud.gateway.route.Route;
 import org.springframework.core.annotation.Order;
@@ -21,8 +18,10 @@ import org.springframework.web.server.WebFilter;
 import org.springframework.web.server.WebFilterChain;
 
 import dev.kimicode2api.FilterOrder;
-import dev.kimicode2api.LogSafe;
 import dev.kimicode2api.metrics.GatewayMetrics;
+import dev.kimicode2api.wire.Json;
+import dev.kimicode2api.wire.LogSafe;
+import dev.kimicode2api.wire.RequestContext;
 import dev.kimicode2api.wire.Usage;
 
 import static org.springframework.cloud.gateway.support.ServerWebExchangeUtils.GATEWAY_ROUTE_ATTR;
@@ -41,8 +40,6 @@ public class AccessLogWebFilter implements WebFilter {
 
 	private static final Logger log = LoggerFactory.getLogger("kimicode2api.access");
 
-	private static final ObjectMapper JSON = JsonMapper.builder().enable(JsonWriteFeature.ESCAPE_NON_ASCII).build();
-
 	private final GatewayMetrics metrics;
 
 	private final boolean json;
@@ -54,7 +51,7 @@ public class AccessLogWebFilter implements WebFilter {
 
 	@Override
 	public Mono<Void> filter(ServerWebExchange exchange, WebFilterChain chain) {
-		RequestRecord record = RequestRecord.start(exchange);
+		RequestContext record = RequestContext.start(exchange);
 		return chain.filter(exchange).doFinally(signal -> {
 			Duration duration = Duration.ofNanos(System.nanoTime() - record.startNanos());
 			HttpStatusCode statusCode = exchange.getResponse().getStatusCode();
@@ -88,7 +85,7 @@ public class AccessLogWebFilter implements WebFilter {
 					line.put("completion_tokens", usage == null ? null : usage.completion());
 					line.put("total_tokens", usage == null ? null : usage.total());
 					line.put("repairs", repairs);
-					log.info("{}", JSON.writeValueAsString(line));
+					log.info("{}", Json.ASCII.writeValueAsString(line));
 				}
 				else {
 					log.info("{} {} route={} model={} stream={} status={} bytes={} duration_ms={} ttfb_ms={} tokens={}"

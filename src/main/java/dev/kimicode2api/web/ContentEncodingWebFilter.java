@@ -31,7 +31,7 @@ import org.springframework.web.server.WebFilterChain;
 
 import dev.kimicode2api.FilterOrder;
 import dev.kimicode2api.KimicodeProperties;
-import dev.kimicode2api.rewrite.InvalidBodyException;
+import dev.kimicode2api.wire.InvalidBodyException;
 
 /**
  * A request body sent with {@code Content-Encoding: gzip} or {@code deflate} is decoded before anything reads it, and

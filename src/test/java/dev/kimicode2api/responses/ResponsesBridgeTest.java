@@ -14,6 +14,7 @@ import dev.kimicode2api.support.FakeUpstream.Received;
 import dev.kimicode2api.support.GatewayTest;
 import dev.kimicode2api.support.KimiWire;
 import dev.kimicode2api.support.LogCapture;
+import dev.kimicode2api.support.RawHttp;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -72,15 +73,8 @@ class ResponsesBridgeTest extends GatewayTest {
 		double before = metric(tokens);
 		byte[] body = "{\"model\":\"kimi-for-coding\",\"stream\":true,\"input\":\"x\"}".getBytes(java.nio.charset.StandardCharsets.UTF_8);
 		String responseId = null;
-		try (java.net.Socket socket = new java.net.Socket("127.0.0.1", port)) {
-			java.io.OutputStream out = socket.getOutputStream();
-			out.write(("POST /v1/responses HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
-					+ "Authorization: Bearer sk-leaves-early\r\nContent-Length: " + body.length + "\r\n\r\n")
-				.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
-			out.write(body);
-			out.flush();
-			java.io.BufferedReader reader = new java.io.BufferedReader(
-					new java.io.InputStreamReader(socket.getInputStream(), java.nio.charset.StandardCharsets.UTF_8));
+		try (java.net.Socket socket = RawHttp.postJson(port, "/v1/responses", body, "Authorization: Bearer sk-leaves-early")) {
+			java.io.BufferedReader reader = RawHttp.lines(socket);
 			for (String line = reader.readLine(); line != null; line = reader.readLine()) {
 				if (line.startsWith("data: {\"type\":\"response.completed\"")) {
 					responseId = JSON.readTree(line.substring(6)).at("/response/id").asString();
@@ -248,15 +242,8 @@ class ResponsesBridgeTest extends GatewayTest {
 		});
 		byte[] body = "{\"model\":\"kimi-for-coding-thinking\",\"stream\":true,\"input\":\"think long\"}"
 			.getBytes(java.nio.charset.StandardCharsets.UTF_8);
-		try (java.net.Socket socket = new java.net.Socket("127.0.0.1", port)) {
-			java.io.OutputStream out = socket.getOutputStream();
-			out.write(("POST /v1/responses HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
-					+ "Authorization: Bearer sk-leaves\r\nContent-Length: " + body.length + "\r\n\r\n")
-				.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
-			out.write(body);
-			out.flush();
-			java.io.BufferedReader reader = new java.io.BufferedReader(
-					new java.io.InputStreamReader(socket.getInputStream(), java.nio.charset.StandardCharsets.UTF_8));
+		try (java.net.Socket socket = RawHttp.postJson(port, "/v1/responses", body, "Authorization: Bearer sk-leaves")) {
+			java.io.BufferedReader reader = RawHttp.lines(socket);
 			String line;
 			while ((line = reader.readLine()) != null && !line.contains("response.reasoning_summary_text.delta")) {
 				// headers, chunk sizes, the first events

@@ -41,6 +41,51 @@ class ChatChunkTest {
 	}
 
 	@Test
+	void readsAnthropicsModelUsageAndStopReasonWhereverEachEventPutsThem() {
+		ChatChunk start = read("{\"type\":\"message_start\",\"message\":{\"id\":\"msg\",\"model\":\"k\","
+				+ "\"content\":[],\"stop_reason\":null,\"usage\":{\"input_tokens\":4,\"output_tokens\":1}}}");
+		assertThat(start.model()).isEqualTo("k");
+		assertThat(Usage.of(start.reportedUsage(), null)).isEqualTo(new Usage(4, 1, 5));
+		assertThat(start.stopReason()).isNull();
+
+		ChatChunk delta = read("{\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"end_turn\"},"
+				+ "\"usage\":{\"output_tokens\":6}}");
+		assertThat(delta.stopReason()).isEqualTo("end_turn");
+		assertThat(Usage.of(delta.reportedUsage(), Usage.of(start.reportedUsage(), null))).isEqualTo(new Usage(4, 6, 10));
+
+		ChatChunk text = read("{\"type\":\"content_block_delta\",\"delta\":{\"type\":\"text_delta\",\"text\":\"hi\"}}");
+		assertThat(text.stopReason()).isNull();
+		assertThat(text.reportedUsage()).isNull();
+
+		ChatChunk message = read("{\"id\":\"msg\",\"type\":\"message\",\"model\":\"k\",\"stop_reason\":\"max_tokens\","
+				+ "\"usage\":{\"input_tokens\":2,\"output_tokens\":3}}");
+		assertThat(message.stopReason()).isEqualTo("max_tokens");
+		assertThat(message.model()).isEqualTo("k");
+	}
+
+	@Test
+	void saysWhereADeltasReasoningAndContentLieInItsBytes() {
+		String json = "  {\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\", \"reasoning_content\" : \"a\\u00e9\","
+				+ "\"content\":null,\"tool_calls\":[]} }]}";
+		byte[] bytes = ("xx" + json).getBytes(StandardCharsets.UTF_8);
+		ChatChunk.Delta delta = ChatChunk.read(bytes, 2, bytes.length - 2).choices().get(0).delta();
+		ChatChunk.Members at = delta.members();
+		assertThat(json.substring(at.reasoning(), at.reasoningEnd())).isEqualTo("\"reasoning_content\" : \"a\\u00e9\"");
+		assertThat(json.substring(at.reasoningValue(), at.reasoningEnd())).isEqualTo("\"a\\u00e9\"");
+		assertThat(json.substring(at.contentValue(), at.contentEnd())).isEqualTo("null");
+		assertThat(json.charAt(at.close())).isEqualTo('}');
+		assertThat(json.substring(at.close() + 1)).isEqualTo(" }]}");
+		assertThat(at.toolCalls()).isTrue();
+		assertThat(delta.reasoningContent()).isEqualTo("aé");
+		assertThat(delta.content()).isNull();
+
+		ChatChunk.Members none = read("{\"choices\":[{\"delta\":{}}]}").choices().get(0).delta().members();
+		assertThat(none.reasoning()).isEqualTo(-1);
+		assertThat(none.contentValue()).isEqualTo(-1);
+		assertThat(none.toolCalls()).isFalse();
+	}
+
+	@Test
 	void aValueOfAnotherTypeCountsAsAbsent() {
 		ChatChunk chunk = read("{\"model\":{\"no\":1},\"choices\":{\"index\":0},\"usage\":null}");
 		assertThat(chunk.model()).isNull();

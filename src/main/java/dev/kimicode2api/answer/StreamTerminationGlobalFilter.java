@@ -1,8 +1,8 @@
-package dev.kimicode2api.streaming;
+package dev.kimicode2api.answer;
 
-import io.netty.handler.timeout.ReadTimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 
+import io.netty.handler.timeout.ReadTimeoutException;
 import org.reactivestreams.Publisher;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -22,9 +22,9 @@ import org.springframework.stereotype.Component;
 import org.springframework.web.server.ServerWebExchange;
 
 import dev.kimicode2api.FilterOrder;
-import dev.kimicode2api.LogSafe;
-import dev.kimicode2api.errors.ErrorDialect;
 import dev.kimicode2api.routing.RouteSettingsRegistry;
+import dev.kimicode2api.wire.ErrorDialect;
+import dev.kimicode2api.wire.LogSafe;
 
 import static org.springframework.cloud.gateway.support.ServerWebExchangeUtils.CLIENT_RESPONSE_CONN_ATTR;
 

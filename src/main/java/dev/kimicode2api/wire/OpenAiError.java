@@ -1,12 +1,10 @@
-package dev.kimicode2api.errors;
+package dev.kimicode2api.wire;
 
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
 import org.jspecify.annotations.Nullable;
-
-import tools.jackson.databind.ObjectMapper;
 
 /** The error body every client of this gateway parses: {@code {"error":{"message":…,"type":…}}}. */
 public final class OpenAiError {
@@ -16,8 +14,6 @@ public final class OpenAiError {
 	public static final String UPSTREAM = "upstream_error";
 
 	public static final String PROXY = "proxy_error";
-
-	private static final ObjectMapper JSON = new ObjectMapper();
 
 	private OpenAiError() {
 	}
@@ -37,7 +33,7 @@ public final class OpenAiError {
 		if (code != null) {
 			error.put("code", code);
 		}
-		return JSON.writeValueAsString(Map.of("error", error)).getBytes(StandardCharsets.UTF_8);
+		return Json.MAPPER.writeValueAsString(Map.of("error", error)).getBytes(StandardCharsets.UTF_8);
 	}
 
 }

@@ -1,4 +1,4 @@
-package dev.kimicode2api.web;
+package dev.kimicode2api.wire;
 
 import java.util.List;
 import java.util.Map;
@@ -8,16 +8,15 @@ import org.jspecify.annotations.Nullable;
 
 import org.springframework.web.server.ServerWebExchange;
 
-import dev.kimicode2api.wire.Usage;
-
 /**
- * What kimicode2api's filters learn about one request, for its access line and metrics: the model the client named,
- * whether it streams, bytes sent, time to first byte, tokens, repairs. One exchange attribute holds it all (an
- * attribute per fact made the exchange's attribute map grow on every request; docs/performance.md, tuning log).
+ * The per-request context: what kimicode2api's filters learn about one request and its answer, for the filters that
+ * act on it later and for its access line, metrics and span: the model the client named, whether it streams, bytes
+ * sent, time to first byte, tokens, repairs. One exchange attribute holds it all (an attribute per fact made the
+ * exchange's attribute map grow on every request; docs/performance.md, tuning log).
  */
-public final class RequestRecord {
+public final class RequestContext {
 
-	private static final String ATTRIBUTE = RequestRecord.class.getName();
+	private static final String ATTRIBUTE = RequestContext.class.getName();
 
 	private final long startNanos;
 
@@ -31,6 +30,10 @@ public final class RequestRecord {
 
 	private volatile boolean reasoningInline;
 
+	private volatile boolean thinking;
+
+	private volatile boolean streamUsage;
+
 	private volatile long responseBytes;
 
 	private volatile @Nullable Long firstByteNanos;
@@ -43,25 +46,25 @@ public final class RequestRecord {
 
 	private volatile @Nullable Usage usage;
 
-	private volatile boolean usageFromFilter;
+	private volatile @Nullable ChatChunk plainAnswer;
 
 	private volatile @Nullable Map<String, Integer> repairs;
 
-	private RequestRecord(long startNanos) {
+	private RequestContext(long startNanos) {
 		this.startNanos = startNanos;
 	}
 
-	/** Starts the record of a request that has just arrived. */
-	static RequestRecord start(ServerWebExchange exchange) {
-		RequestRecord record = new RequestRecord(System.nanoTime());
-		exchange.getAttributes().put(ATTRIBUTE, record);
-		return record;
+	/** Starts the context of a request that has just arrived (the access log, the first filter, does). */
+	public static RequestContext start(ServerWebExchange exchange) {
+		RequestContext context = new RequestContext(System.nanoTime());
+		exchange.getAttributes().put(ATTRIBUTE, context);
+		return context;
 	}
 
-	/** The request's record (a detached one if the request was not started through the access log). */
-	public static RequestRecord of(ServerWebExchange exchange) {
-		RequestRecord record = exchange.getAttribute(ATTRIBUTE);
-		return record != null ? record : start(exchange);
+	/** The request's context (a detached one if the request was not started through the access log). */
+	public static RequestContext of(ServerWebExchange exchange) {
+		RequestContext context = exchange.getAttribute(ATTRIBUTE);
+		return context != null ? context : start(exchange);
 	}
 
 	public long startNanos() {
@@ -111,6 +114,24 @@ public final class RequestRecord {
 
 	public void reasoningInline(boolean reasoningInline) {
 		this.reasoningInline = reasoningInline;
+	}
+
+	/** Whether the request goes upstream with thinking on (its model always thinks, or the request turns it on). */
+	public boolean thinking() {
+		return thinking;
+	}
+
+	public void thinking(boolean thinking) {
+		this.thinking = thinking;
+	}
+
+	/** Whether the request streams and asks the stream's usage ({@code stream_options.include_usage}). */
+	public boolean streamUsage() {
+		return streamUsage;
+	}
+
+	public void streamUsage(boolean streamUsage) {
+		this.streamUsage = streamUsage;
 	}
 
 	/** Bytes of response body sent to the client so far. */
@@ -177,15 +198,15 @@ public final class RequestRecord {
 	}
 
 	/**
-	 * Whether a filter that reads the upstream's answer anyway (the Responses bridge) sets {@link #usage()} itself, so
-	 * the response it sends on need not be scanned for it.
+	 * The upstream's plain (not streamed) answer, as its first reader read it once it ended, for the readers after it;
+	 * {@code null} for a stream, or an answer that is not one JSON object.
 	 */
-	public boolean usageFromFilter() {
-		return usageFromFilter;
+	public @Nullable ChatChunk plainAnswer() {
+		return plainAnswer;
 	}
 
-	public void usageFromFilter(boolean usageFromFilter) {
-		this.usageFromFilter = usageFromFilter;
+	public void plainAnswer(ChatChunk plainAnswer) {
+		this.plainAnswer = plainAnswer;
 	}
 
 	/** What the gateway repaired in the request, by kind ({@code schema_type}, …); {@code null} when nothing. */

@@ -1,4 +1,4 @@
-package dev.kimicode2api;
+package dev.kimicode2api.wire;
 
 import org.jspecify.annotations.Nullable;
 

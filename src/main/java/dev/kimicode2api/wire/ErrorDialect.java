@@ -1,11 +1,10 @@
-package dev.kimicode2api.errors;
+package dev.kimicode2api.wire;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 
 import org.jspecify.annotations.Nullable;
 import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.ObjectMapper;
 
 import org.springframework.http.HttpStatusCode;
 
@@ -40,7 +39,7 @@ public enum ErrorDialect {
 	ANTHROPIC {
 		@Override
 		public byte[] body(HttpStatusCode status, String type, String message) {
-			return JSON.writeValueAsBytes(Map.of("type", "error", "error",
+			return Json.MAPPER.writeValueAsBytes(Map.of("type", "error", "error",
 					Map.of("type", anthropicType(status.value()), "message", message)));
 		}
 
@@ -55,8 +54,6 @@ public enum ErrorDialect {
 			return concat("event: error\ndata: ", body(HttpStatusCode.valueOf(502), OpenAiError.PROXY, message));
 		}
 	};
-
-	private static final ObjectMapper JSON = new ObjectMapper();
 
 	/** The body of an error answer; {@code type} is one of {@link OpenAiError}'s. */
 	public abstract byte[] body(HttpStatusCode status, String type, String message);

@@ -1,4 +1,4 @@
-package dev.kimicode2api.rewrite;
+package dev.kimicode2api.wire;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
@@ -15,6 +15,7 @@ import tools.jackson.core.ObjectReadContext;
 import tools.jackson.core.json.JsonFactory;
 import tools.jackson.databind.ObjectMapper;
 
+import dev.kimicode2api.rewrite.ChatRequest;
 import dev.kimicode2api.support.JsonGen;
 import dev.kimicode2api.support.Tries;
 
@@ -80,7 +81,7 @@ public class TopLevelJsonPropertiesTest {
 			JsonGen.Member lastStream = last(members, "stream");
 			assertThat(parsed.stream()).isEqualTo(lastStream != null && lastStream.valueJson().equals("true"));
 
-			byte[] out = parsed.with(c.set());
+			byte[] out = parsed.with(c.set(), List.of());
 			assertThat(out).isEqualTo(expected(c));
 			assertValidJson(out);
 
@@ -114,7 +115,7 @@ public class TopLevelJsonPropertiesTest {
 		}, c -> {
 			try {
 				TopLevelJson parsed = TopLevelJson.parse(c.body().bytes());
-				assertValidJson(parsed.with(c.set()));
+				assertValidJson(parsed.with(c.set(), List.of()));
 			}
 			catch (InvalidBodyException refused) {
 				// refused as a 400: what a broken body must get

@@ -1,4 +1,4 @@
-package dev.kimicode2api.rewrite;
+package dev.kimicode2api.wire;
 
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;

@@ -1,4 +1,4 @@
-package dev.kimicode2api.rewrite;
+package dev.kimicode2api.wire;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Random;
@@ -8,7 +8,7 @@ import org.junit.jupiter.api.Test;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** The byte search behind every "does this body mention …" check agrees with String.indexOf, short and long. */
-class TopLevelJsonContainsTest {
+class BytesTest {
 
 	@Test
 	void agreesWithIndexOfOnShortAndLongRanges() {
@@ -25,7 +25,7 @@ class TopLevelJsonContainsTest {
 			int from = length == 0 ? 0 : random.nextInt(length);
 			int to = from + random.nextInt(length - from + 1);
 			int at = text.substring(from, to).indexOf(needle);
-			assertThat(TopLevelJson.contains(bytes, from, to, needle.getBytes(StandardCharsets.US_ASCII)))
+			assertThat(Bytes.contains(bytes, from, to, needle.getBytes(StandardCharsets.US_ASCII)))
 				.as("'%s' in [%d, %d) of %d bytes", needle, from, to, length).isEqualTo(at >= 0);
 		}
 	}
@@ -35,12 +35,12 @@ class TopLevelJsonContainsTest {
 		byte[] body = new byte[3_000_000];
 		java.util.Arrays.fill(body, (byte) 'x');
 		byte[] marker = "\"tool_calls\"".getBytes(StandardCharsets.US_ASCII);
-		assertThat(TopLevelJson.contains(body, 0, body.length, marker)).isFalse();
+		assertThat(Bytes.contains(body, 0, body.length, marker)).isFalse();
 		System.arraycopy(marker, 0, body, body.length - marker.length, marker.length);
-		assertThat(TopLevelJson.contains(body, 0, body.length, marker)).isTrue();
-		assertThat(TopLevelJson.contains(body, 0, body.length - 1, marker)).isFalse();
+		assertThat(Bytes.contains(body, 0, body.length, marker)).isTrue();
+		assertThat(Bytes.contains(body, 0, body.length - 1, marker)).isFalse();
 		System.arraycopy(marker, 0, body, 0, marker.length);
-		assertThat(TopLevelJson.contains(body, 0, marker.length, marker)).isTrue();
+		assertThat(Bytes.contains(body, 0, marker.length, marker)).isTrue();
 	}
 
 }

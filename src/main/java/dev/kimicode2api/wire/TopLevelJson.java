@@ -1,9 +1,7 @@
-package dev.kimicode2api.rewrite;
+package dev.kimicode2api.wire;
 
-import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -12,8 +10,6 @@ import org.jspecify.annotations.Nullable;
 import tools.jackson.core.JacksonException;
 import tools.jackson.core.JsonParser;
 import tools.jackson.core.JsonToken;
-import tools.jackson.core.ObjectReadContext;
-import tools.jackson.core.json.JsonFactory;
 
 /**
  * One streaming pass over a JSON object that records where each top-level value lies in the bytes. A rewrite then
@@ -21,8 +17,6 @@ import tools.jackson.core.json.JsonFactory;
  * spellings, key order) reaches the upstream exactly as sent, and a body with no virtual model is not copied at all.
  */
 public final class TopLevelJson {
-
-	private static final JsonFactory FACTORY = new JsonFactory();
 
 	private final byte[] bytes;
 
@@ -87,7 +81,7 @@ public final class TopLevelJson {
 		List<String> memberNames = new ArrayList<>();
 		String model = null;
 		boolean stream = false;
-		try (JsonParser parser = FACTORY.createParser(ObjectReadContext.empty(), bytes)) {
+		try (JsonParser parser = Json.MAPPER.createParser(bytes)) {
 			if (parser.nextToken() != JsonToken.START_OBJECT) {
 				throw new InvalidBodyException("The request body must be a JSON object");
 			}
@@ -133,26 +127,16 @@ public final class TopLevelJson {
 	}
 
 	/**
-	 * The body with {@code model} and every given field (name to JSON text) set on the top level: existing values are
-	 * replaced in place, missing fields are appended before the closing brace.
+	 * The body with every given field (name to JSON text) set on the top level, existing values replaced in place and
+	 * missing fields appended before the closing brace, and with edits inside values (which must not overlap each
+	 * other nor a field set here): the bytes between them are kept exactly as sent. A field set to {@code null} is
+	 * removed, with one comma.
 	 */
-	public byte[] with(Map<String, String> fields) {
-		return with(fields, List.of());
-	}
-
-	/** A replacement of the bytes in [start, end) (a value inside a top-level field's span) by {@code text}. */
-	public record Edit(int start, int end, byte[] text) {
-	}
-
-	/**
-	 * The same, with edits inside values as well (which must not overlap each other nor a field set here): the
-	 * bytes between them are kept exactly as sent. A field set to {@code null} is removed, with one comma.
-	 */
-	public byte[] with(Map<String, String> fields, List<Edit> inner) {
+	public byte[] with(Map<String, String> fields, List<Splice> inner) {
 		if (fields.isEmpty() && inner.isEmpty()) {
 			return bytes;
 		}
-		List<Edit> edits = new ArrayList<>(inner);
+		List<Splice> edits = new ArrayList<>(inner);
 		StringBuilder appended = new StringBuilder();
 		fields.forEach((name, json) -> {
 			List<int[]> at = spans.get(name);
@@ -163,7 +147,7 @@ public final class TopLevelJson {
 				appended.append(',').append(quote(name)).append(':').append(json);
 			}
 			else {
-				at.forEach(span -> edits.add(new Edit(span[0], span[1], json.getBytes(StandardCharsets.UTF_8))));
+				at.forEach(span -> edits.add(new Splice(span[0], span[1], json.getBytes(StandardCharsets.UTF_8))));
 			}
 		});
 		int lastKept = -1;
@@ -175,24 +159,15 @@ public final class TopLevelJson {
 		for (int i = 0; i < members.size(); i++) {
 			if (fields.containsKey(memberNames.get(i)) && fields.get(memberNames.get(i)) == null) {
 				// before the last kept member, a member leaves with the comma after it; after it, with the one before
-				edits.add(i < lastKept ? new Edit(members.get(i)[0], members.get(i + 1)[0], new byte[0])
-						: new Edit(i == 0 ? members.get(i)[0] : members.get(i - 1)[2], members.get(i)[2], new byte[0]));
+				edits.add(i < lastKept ? new Splice(members.get(i)[0], members.get(i + 1)[0], new byte[0])
+						: new Splice(i == 0 ? members.get(i)[0] : members.get(i - 1)[2], members.get(i)[2], new byte[0]));
 			}
 		}
 		if (!appended.isEmpty()) {
 			String text = lastKept < 0 ? appended.substring(1) : appended.toString();
-			edits.add(new Edit(closingBrace, closingBrace, text.getBytes(StandardCharsets.UTF_8)));
+			edits.add(new Splice(closingBrace, closingBrace, text.getBytes(StandardCharsets.UTF_8)));
 		}
-		edits.sort(Comparator.comparingInt(Edit::start));
-		ByteArrayOutputStream out = new ByteArrayOutputStream(bytes.length + 64);
-		int from = 0;
-		for (Edit edit : edits) {
-			out.write(bytes, from, edit.start() - from);
-			out.writeBytes(edit.text());
-			from = edit.end();
-		}
-		out.write(bytes, from, bytes.length - from);
-		return out.toByteArray();
+		return Splice.apply(bytes, edits);
 	}
 
 	/** The body as it was parsed. */
@@ -215,51 +190,7 @@ public final class TopLevelJson {
 	/** Whether a top-level field's value contains the ASCII text {@code marker} anywhere (a quick test before a parse). */
 	public boolean mentions(String field, byte[] marker) {
 		int[] span = span(field);
-		return span != null && contains(bytes, span[0], span[1], marker);
-	}
-
-	/**
-	 * Whether {@code needle} occurs in {@code bytes} between {@code from} and {@code to}: Horspool's search, which
-	 * looks at about one byte in {@code needle.length} of a long body (a naive scan of a 3 MB body took ~8 ms).
-	 */
-	public static boolean contains(byte[] bytes, int from, int to, byte[] needle) {
-		int m = needle.length;
-		if (m == 0) {
-			return true;
-		}
-		if (to - from < 256) {
-			return naiveContains(bytes, from, to, needle);
-		}
-		int[] shift = new int[256];
-		java.util.Arrays.fill(shift, m);
-		for (int j = 0; j < m - 1; j++) {
-			shift[needle[j] & 0xff] = m - 1 - j;
-		}
-		byte last = needle[m - 1];
-		for (int i = from + m - 1; i < to; i += shift[bytes[i] & 0xff]) {
-			if (bytes[i] == last && regionMatches(bytes, i - m + 1, needle, m - 1)) {
-				return true;
-			}
-		}
-		return false;
-	}
-
-	private static boolean naiveContains(byte[] bytes, int from, int to, byte[] needle) {
-		for (int i = from; i <= to - needle.length; i++) {
-			if (bytes[i] == needle[0] && regionMatches(bytes, i, needle, needle.length)) {
-				return true;
-			}
-		}
-		return false;
-	}
-
-	private static boolean regionMatches(byte[] bytes, int at, byte[] needle, int length) {
-		for (int j = 0; j < length; j++) {
-			if (bytes[at + j] != needle[j]) {
-				return false;
-			}
-		}
-		return true;
+		return span != null && Bytes.contains(bytes, span[0], span[1], marker);
 	}
 
 	/**
@@ -272,7 +203,7 @@ public final class TopLevelJson {
 			return List.of();
 		}
 		List<int[]> elements = new ArrayList<>();
-		try (JsonParser parser = FACTORY.createParser(ObjectReadContext.empty(), bytes, span[0], span[1] - span[0])) {
+		try (JsonParser parser = Json.MAPPER.createParser(bytes, span[0], span[1] - span[0])) {
 			parser.nextToken();
 			JsonToken token;
 			while ((token = parser.nextToken()) != JsonToken.END_ARRAY && token != null) {

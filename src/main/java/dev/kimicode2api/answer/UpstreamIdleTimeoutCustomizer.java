@@ -1,4 +1,4 @@
-package dev.kimicode2api.streaming;
+package dev.kimicode2api.answer;
 
 import java.util.concurrent.TimeUnit;
 
