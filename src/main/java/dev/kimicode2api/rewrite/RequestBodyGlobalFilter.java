@@ -207,7 +207,8 @@ public class RequestBodyGlobalFilter implements GlobalFilter, Ordered {
 		Long maxTokens = request.longValue("max_completion_tokens");
 		context.maxTokens(maxTokens != null ? maxTokens : request.longValue("max_tokens"));
 		context.thinking(request.thinking());
-		context.streamUsage(request.stream() && asksStreamUsage(request));
+		// a bridge's chat request (it has a path of its own) asks the usage for the bridge, whose client reads its events
+		context.streamUsage(path == null && request.stream() && asksStreamUsage(request));
 		return new RequestTranslation.Chat(request.toBytes(), path, accept);
 	}
 
