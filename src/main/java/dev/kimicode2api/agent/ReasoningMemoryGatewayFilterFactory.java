@@ -150,11 +150,15 @@ public class ReasoningMemoryGatewayFilterFactory
 			}).then();
 		}
 
-		/** The response half: the reasoning of an answer to a request with thinking on and a key, remembered. */
+		/**
+		 * The response half: the reasoning of an answer to a request with thinking on, tools offered and a key,
+		 * remembered (without tools there is no tool-call turn to remember it by, and the answer is not read).
+		 */
 		@Override
 		public Mono<Void> filter(ServerWebExchange exchange, GatewayFilterChain chain) {
-			Credential owner = RequestContext.of(exchange).thinking() ? Credential.of(exchange.getRequest().getHeaders())
-					: null;
+			RequestContext context = RequestContext.of(exchange);
+			Credential owner = context.thinking() && context.offersTools()
+					? Credential.of(exchange.getRequest().getHeaders()) : null;
 			if (owner == null) {
 				return chain.filter(exchange);
 			}
@@ -242,7 +246,7 @@ public class ReasoningMemoryGatewayFilterFactory
 				return super.writeAndFlushWith(body);
 			}
 			StoreWrite remember = new StoreWrite(() -> store.put(owner, KIND, recorder.remembered(), ttl));
-			return super.writeAndFlushWith(SseBatch.of(body, bufferFactory())
+			return super.writeAndFlushWith(SseBatch.handOn(SseBatch.of(body, bufferFactory())
 				.doOnNext(batch -> recorder.accept(batch.events()))
 				.concatWith(Mono.defer(remember::start).then(Mono.empty()))
 				// a client that leaves once it has the whole turn (the finish) must not lose it
@@ -250,7 +254,7 @@ public class ReasoningMemoryGatewayFilterFactory
 					if (recorder.finished()) {
 						remember.start();
 					}
-				}));
+				})));
 		}
 
 		private boolean successful() {

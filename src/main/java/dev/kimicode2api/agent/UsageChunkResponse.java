@@ -55,7 +55,7 @@ final class UsageChunkResponse extends ServerHttpResponseDecorator {
 			return super.writeAndFlushWith(body);
 		}
 		getHeaders().remove(HttpHeaders.CONTENT_LENGTH);
-		return super.writeAndFlushWith(SseBatch.of(body, bufferFactory()).map(this::accept));
+		return super.writeAndFlushWith(SseBatch.handOn(SseBatch.of(body, bufferFactory()).map(this::accept)));
 	}
 
 	/** The batch as it came, or with the usage chunk before {@code [DONE]}. */

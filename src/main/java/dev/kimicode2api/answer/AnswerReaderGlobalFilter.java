@@ -74,8 +74,8 @@ public class AnswerReaderGlobalFilter implements GlobalFilter, Ordered {
 					return super.writeAndFlushWith(body);
 				}
 				AnswerFacts facts = new AnswerFacts(context);
-				return super.writeAndFlushWith(SseBatch.of(body, bufferFactory())
-					.doOnNext(batch -> batch.events().forEach(facts::event)));
+				return super.writeAndFlushWith(SseBatch.handOn(SseBatch.of(body, bufferFactory())
+					.doOnNext(batch -> batch.events().forEach(facts::event))));
 			}
 
 			private boolean successful() {

@@ -61,8 +61,8 @@ public class InlineReasoningGlobalFilter implements GlobalFilter, Ordered {
 				}
 				ReasoningInliner inliner = new ReasoningInliner();
 				getHeaders().remove(HttpHeaders.CONTENT_LENGTH); // the rewritten events differ in length
-				return super.writeAndFlushWith(SseBatch.of(body, bufferFactory())
-					.map(batch -> batch.with(inliner.accept(batch.events()))));
+				return super.writeAndFlushWith(SseBatch.handOn(SseBatch.of(body, bufferFactory())
+					.map(batch -> batch.with(inliner.accept(batch.events())))));
 			}
 
 			private boolean applies(ServerHttpResponseDecorator response) {

@@ -58,6 +58,9 @@ public class RequestBodyGlobalFilter implements GlobalFilter, Ordered {
 
 	private static final Logger log = LoggerFactory.getLogger(RequestBodyGlobalFilter.class);
 
+	/** A tool in {@code tools}: an empty array or {@code null} offers none. */
+	private static final byte[] TOOL_OBJECT = { '{' };
+
 	private final RouteSettingsRegistry registry;
 
 	private final ModelCatalogue catalogue;
@@ -207,6 +210,7 @@ public class RequestBodyGlobalFilter implements GlobalFilter, Ordered {
 		Long maxTokens = request.longValue("max_completion_tokens");
 		context.maxTokens(maxTokens != null ? maxTokens : request.longValue("max_tokens"));
 		context.thinking(request.thinking());
+		context.offersTools(request.topLevel().mentions("tools", TOOL_OBJECT)); // the body as sent: a repair may trim tools
 		// a bridge's chat request (it has a path of its own) asks the usage for the bridge, whose client reads its events
 		context.streamUsage(path == null && request.stream() && asksStreamUsage(request));
 		return new RequestTranslation.Chat(request.toBytes(), path, accept);

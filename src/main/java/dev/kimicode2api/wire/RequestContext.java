@@ -32,6 +32,8 @@ public final class RequestContext {
 
 	private volatile boolean thinking;
 
+	private volatile boolean offersTools;
+
 	private volatile boolean streamUsage;
 
 	private volatile long responseBytes;
@@ -123,6 +125,15 @@ public final class RequestContext {
 
 	public void thinking(boolean thinking) {
 		this.thinking = thinking;
+	}
+
+	/** Whether the request offers the model tools: an answer to one that offers none calls none. */
+	public boolean offersTools() {
+		return offersTools;
+	}
+
+	public void offersTools(boolean offersTools) {
+		this.offersTools = offersTools;
 	}
 
 	/** Whether the request streams and asks the stream's usage ({@code stream_options.include_usage}). */

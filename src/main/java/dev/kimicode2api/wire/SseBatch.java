@@ -5,6 +5,7 @@ import java.util.List;
 
 import org.reactivestreams.Publisher;
 import org.reactivestreams.Subscriber;
+import reactor.core.CoreSubscriber;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
@@ -33,12 +34,38 @@ public final class SseBatch implements Publisher<DataBuffer> {
 	 * cut them, cut here otherwise (the splitter's last incomplete event comes as a batch of its own at the end).
 	 */
 	public static Flux<SseBatch> of(Publisher<? extends Publisher<? extends DataBuffer>> body, DataBufferFactory buffers) {
+		if (body instanceof HandedOn handedOn) {
+			return handedOn.batches; // cut by the reader below: no operators of its own to add
+		}
 		SseEvents splitter = new SseEvents();
 		return Flux.from(body)
 			.concatMap(written -> written instanceof SseBatch batch ? Mono.just(batch)
 					: Flux.from(written).map(buffer -> new SseBatch(splitter.accept(buffer), buffers)))
 			.concatWith(Mono.fromSupplier(() -> new SseBatch(rest(splitter), buffers)))
 			.filter(batch -> !batch.events.isEmpty());
+	}
+
+	/**
+	 * What a reader passes to the next one up ({@code super.writeAndFlushWith}): its batches, marked so that the next
+	 * reader's {@link #of} takes them as they are. Cutting again would cost every stream a few operators per reader.
+	 */
+	public static Flux<SseBatch> handOn(Flux<SseBatch> batches) {
+		return new HandedOn(batches);
+	}
+
+	private static final class HandedOn extends Flux<SseBatch> {
+
+		private final Flux<SseBatch> batches;
+
+		HandedOn(Flux<SseBatch> batches) {
+			this.batches = batches;
+		}
+
+		@Override
+		public void subscribe(CoreSubscriber<? super SseBatch> actual) {
+			batches.subscribe(actual);
+		}
+
 	}
 
 	private static List<SseEvent> rest(SseEvents splitter) {
@@ -62,6 +89,9 @@ public final class SseBatch implements Publisher<DataBuffer> {
 	}
 
 	private DataBuffer buffer() {
+		if (events.isEmpty()) {
+			return buffers.wrap(new byte[0]); // a rewrite left nothing of this read: an empty write
+		}
 		SseEvent first = events.get(0);
 		SseEvent last = events.get(events.size() - 1);
 		boolean contiguous = true;

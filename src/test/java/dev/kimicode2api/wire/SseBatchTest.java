@@ -54,6 +54,18 @@ class SseBatchTest {
 	}
 
 	@Test
+	void theBatchesAReaderHandsOnAreTakenByTheNextReaderWithoutOperatorsOfItsOwn() {
+		Flux<SseBatch> below = Flux.just(new SseBatch(new SseEvents().accept("data: {}\n\n".getBytes(StandardCharsets.UTF_8)),
+				DefaultDataBufferFactory.sharedInstance));
+		assertThat(SseBatch.of(SseBatch.handOn(below), DefaultDataBufferFactory.sharedInstance)).isSameAs(below);
+	}
+
+	@Test
+	void aBatchARewriteLeftEmptyIsAnEmptyWrite() {
+		assertThat(written(new SseBatch(List.of(), DefaultDataBufferFactory.sharedInstance))).isEmpty();
+	}
+
+	@Test
 	void aBatchIsWrittenAsOneBufferWhetherItsEventsLieSideBySideOrWereRewritten() {
 		List<SseEvent> cut = new SseEvents().accept("data: 1\n\ndata: 2\n\n".getBytes(StandardCharsets.UTF_8));
 		SseBatch batch = new SseBatch(cut, DefaultDataBufferFactory.sharedInstance);
