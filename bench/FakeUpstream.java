@@ -61,6 +61,10 @@ public class FakeUpstream {
 			+ "\"valid_efforts\":[\"low\",\"high\",\"max\"],\"default_effort\":\"max\"}}],\"has_more\":false}")
 		.getBytes(StandardCharsets.US_ASCII);
 
+	static final byte[] ENABLED = "\"enabled\"".getBytes(StandardCharsets.US_ASCII);
+
+	static final byte[] CLOSE_BRACE = { '}' };
+
 	static final AtomicLong modelRequests = new AtomicLong();
 
 	static final AtomicLong requests = new AtomicLong();
@@ -591,9 +595,8 @@ public class FakeUpstream {
 					return true;
 				}
 				// today's form: {"type":"enabled"}
-				byte[] enabled = "\"enabled\"".getBytes(StandardCharsets.US_ASCII);
-				int close = j < to && a[j] == '{' ? indexOf(a, j, to, new byte[] { '}' }) : -1;
-				if (close > 0 && indexOf(a, j, close, enabled) >= 0) {
+				int close = j < to && a[j] == '{' ? indexOf(a, j, to, CLOSE_BRACE) : -1;
+				if (close > 0 && indexOf(a, j, close, ENABLED) >= 0) {
 					return true;
 				}
 			}

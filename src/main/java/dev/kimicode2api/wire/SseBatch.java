@@ -77,7 +77,7 @@ public final class SseBatch implements Publisher<DataBuffer> {
 		return events;
 	}
 
-	/** Other events in place of these (a rewrite's), written through the same buffer factory. */
+	/** Other events in place of these (a rewrite's, never none: a batch is written as its first to last event). */
 	public SseBatch with(List<SseEvent> events) {
 		return new SseBatch(events, buffers);
 	}
@@ -89,9 +89,6 @@ public final class SseBatch implements Publisher<DataBuffer> {
 	}
 
 	private DataBuffer buffer() {
-		if (events.isEmpty()) {
-			return buffers.wrap(new byte[0]); // a rewrite left nothing of this read: an empty write
-		}
 		SseEvent first = events.get(0);
 		SseEvent last = events.get(events.size() - 1);
 		boolean contiguous = true;

@@ -61,11 +61,6 @@ class SseBatchTest {
 	}
 
 	@Test
-	void aBatchARewriteLeftEmptyIsAnEmptyWrite() {
-		assertThat(written(new SseBatch(List.of(), DefaultDataBufferFactory.sharedInstance))).isEmpty();
-	}
-
-	@Test
 	void aBatchIsWrittenAsOneBufferWhetherItsEventsLieSideBySideOrWereRewritten() {
 		List<SseEvent> cut = new SseEvents().accept("data: 1\n\ndata: 2\n\n".getBytes(StandardCharsets.UTF_8));
 		SseBatch batch = new SseBatch(cut, DefaultDataBufferFactory.sharedInstance);
