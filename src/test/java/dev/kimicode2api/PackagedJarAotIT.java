@@ -126,15 +126,13 @@ class PackagedJarAotIT {
 			assertThat(JSON.readTree(response.body()).at("/output/0/content/0/text").asString()).isEqualTo("Hi");
 			assertThat(upstream.takeRequest().uri()).isEqualTo("/coding/v1/chat/completions");
 
+			// The per-request lines are written as each request ends (Spring Boot's console logging), before any stop.
+			assertThat(accessLines(gateway, 11)).isEqualTo(11);
+			assertThat(gateway.output()).contains("POST /v1/responses route=kimi-responses model=kimi-for-coding-thinking",
+					"Thinking mode activated: virtual model kimi-for-coding-thinking on route kimi-responses");
 			gateway.sigterm();
 			assertThat(gateway.awaitExit(Duration.ofSeconds(30))).isEqualTo(SigtermShutdownTest.EXIT_AFTER_SIGTERM);
 			gateway.assertCleanOutput();
-			// The per-request lines go through the packaged logging's asynchronous appender: none is lost, and the
-			// shutdown flushes them.
-			assertThat(gateway.output().lines().filter(line -> line.contains("kimicode2api.access")).count())
-				.isEqualTo(11);
-			assertThat(gateway.output()).contains("POST /v1/responses route=kimi-responses model=kimi-for-coding-thinking",
-					"Thinking mode activated: virtual model kimi-for-coding-thinking on route kimi-responses");
 		}
 	}
 
@@ -143,7 +141,8 @@ class PackagedJarAotIT {
 		try (FakeUpstream kimi = new FakeUpstream();
 				FakeUpstream moonshot = new FakeUpstream();
 				GatewayProcess gateway = startAot(Map.of("KIMI_API_BASE_URL", kimi.baseUrl(), "MOONSHOT_API_BASE_URL",
-						moonshot.baseUrl(), "SPRING_PROFILES_ACTIVE", "moonshot", "USER_AGENT", "KimiCLI/9.9"))) {
+						moonshot.baseUrl(), "SPRING_PROFILES_ACTIVE", "moonshot", "USER_AGENT", "KimiCLI/9.9",
+						"LOGGING_CONFIG", "classpath:logback-async.xml"))) {
 			kimi.kimi2025(); // the gateway's own behaviour is tested here, with minimal bodies
 			moonshot.kimi2025(); // the gateway's own behaviour is tested here, with minimal bodies
 			int port = gateway.awaitReady(Duration.ofSeconds(90));
@@ -158,8 +157,22 @@ class PackagedJarAotIT {
 			assertThat(kimi.takeRequest().headers().get("User-Agent")).isEqualTo("KimiCLI/9.9");
 			assertThat(moonshot.pollRequest(Duration.ofMillis(200))).as("kimi-for-coding stays on kimi-chat").isNull();
 			assertThat(get(port, "/v1/models").body()).contains("\"kimi-k2-turbo-preview\"");
+			// The opt-in asynchronous appender (a log sink that can stall): no line is lost, the stop flushes them.
+			gateway.sigterm();
+			assertThat(gateway.awaitExit(Duration.ofSeconds(30))).isEqualTo(SigtermShutdownTest.EXIT_AFTER_SIGTERM);
 			gateway.assertCleanOutput();
+			assertThat(gateway.output().lines().filter(line -> line.contains("kimicode2api.access")).count())
+				.isEqualTo(4); // GET / (readiness), two chats, GET /v1/models
 		}
+	}
+
+	/** The access lines seen so far, waiting up to five seconds for {@code expected} of them. */
+	private static long accessLines(GatewayProcess gateway, long expected) throws InterruptedException {
+		long seen = 0;
+		for (int i = 0; i < 100 && seen < expected; i++, Thread.sleep(50)) {
+			seen = gateway.output().lines().filter(line -> line.contains("kimicode2api.access")).count();
+		}
+		return seen;
 	}
 
 	/**
