@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # CPU per request of what kimicode2api adds, measured, not guessed (docs/performance.md, "CPU budget"):
 #   bash bench/budget.sh [ 'name|ENV=value ...|jvm options|program arguments|jar' ... ]
-# Interleaved A/B in one run, BUDGET_ROUNDS rounds: each variant is started on its own against bench/FakeUpstream.java,
+# Interleaved A/B in one run, BUDGET_ROUNDS rounds (each round starts with the next variant): each variant is started on its own against bench/FakeUpstream.java,
 # warmed up, then each workload gets BUDGET_SECONDS of wrk -t2 -c64 with the gateway's CPU per request (every thread
 # but the JIT compilers, from /proc). Default variants:
 #   shipped  target/kimicode2api.jar as it ships (every feature on: metrics with tokens, access log, retries, error
@@ -94,7 +94,10 @@ for r in $(seq 1 "$ROUNDS"); do
 	out=$(wrk -t2 -c64 -d"${SECS}s" -s "$B/chat-thinking.lua" "http://127.0.0.1:$NGINX_PORT/v1/chat/completions" 2>&1)
 	RESULT[nginx]="${RESULT[nginx]:-} $(awk '/^Requests\/sec:/ {printf "%.0f", $2}' <<<"$out")"
 	kill "$NGX"; wait "$NGX" 2>/dev/null
-	for v in "$@"; do
+	# Each round starts one variant later (round 2 runs B C A), so no variant always runs first or last in a round.
+	VARIANTS=("$@")
+	ORDER=("${VARIANTS[@]:$(( (r - 1) % $# ))}" "${VARIANTS[@]:0:$(( (r - 1) % $# ))}")
+	for v in "${ORDER[@]}"; do
 		IFS='|' read -r name envs opts args jar <<<"$v"
 		log "round $r: $name"
 		pid=$(start_gateway "$envs" "$opts" "$args" "$jar")
@@ -130,8 +133,7 @@ for r in $(seq 1 "$ROUNDS"); do
 				RESULT[$name,models,fetches]="${RESULT[$name,models,fetches]:-} $(( $(curl -s "127.0.0.1:$FAKE_PORT/stats" | tr -dc '0-9') - fetched ))"
 			fi
 		done
-		if [ $shipped = 1 ] && [ "$r" = "$ROUNDS" ] && [ -z "${LAT_DONE:-}" ]; then
-			LAT_DONE=1
+		if [ $shipped = 1 ] && [ "$r" = "$ROUNDS" ] && [ "$name" = "${1%%|*}" ]; then
 			for w in chat-thinking agent-turn; do
 				for side in direct gateway; do
 					url="http://127.0.0.1:$GW_PORT/v1/chat/completions"
@@ -159,7 +161,7 @@ OUT=$B/results-budget.md
 	echo "# kimicode2api CPU budget"
 	echo
 	echo "$(date -u +%Y-%m-%dT%H:%M:%SZ), commit $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?'), $(nproc) cores." \
-		"\`bash bench/budget.sh\` with BUDGET_ROUNDS=$ROUNDS, BUDGET_WARM_SECONDS=$WARM, BUDGET_SECONDS=$SECS: variants interleaved," \
+		"\`bash bench/budget.sh\` with BUDGET_ROUNDS=$ROUNDS, BUDGET_WARM_SECONDS=$WARM, BUDGET_SECONDS=$SECS: variants interleaved, each round starting with the next one," \
 		"wrk -t2 -c64, the gateway with -Xmx512m${GW_CPU:+ pinned to core 0 (the load on the other cores)}, CPU per request from /proc" \
 		"(all threads but the JIT compilers); medians of the rounds."
 	echo
