@@ -11,7 +11,7 @@ import org.springframework.core.Ordered;
  * chosen. Once the route's predicates have chosen it, the global filters and the route's own filters (its YAML
  * {@code filters} and the {@code default-filters}) are merged into one chain, sorted by {@code getOrder()}. A route
  * filter that implements {@code Ordered} keeps its order wherever the YAML lists it (this gateway's all do); any other
- * gets its position in its YAML list (1, 2, …), so Spring's own ({@code Retry}, {@code RemoveRequestHeader}) run
+ * gets its position in its YAML list (1, 2, …), so Spring's own ({@code Retry}) run
  * after every request step here and before the upstream call. Each filter may change the request on its way in and
  * wrap the response on its way out; a wrapper receives the answer from the ones wrapped after it, so of the response
  * wrappers the one with the highest order sees the upstream's bytes first.
@@ -19,12 +19,15 @@ import org.springframework.core.Ordered;
  * <p>Request side. Web filters: {@link #ACCESS_LOG} (starts the request's context and the clock),
  * {@link #PATH_BOUNDARY} (refuses paths that could climb out of a route), {@link #CONTENT_ENCODING} (a gzip or
  * deflate body decoded, so all that reads it sees plain bytes). Then the route (a {@code Model} predicate reads the
- * body once to choose it), and its chain: {@link #USER_AGENT}; {@link #REQUEST_BODY}, the one read of the body, which
+ * body once to choose it), and its chain: {@link #REQUEST_BODY}, the one read of the body, which
  * runs the request halves of the route's own filters: its protocol bridge ({@code ResponsesBridge}, whose chat request
  * goes on to the chat path), the virtual model, then its repairs ({@code ReasoningMemory}, {@code KimiRepairs}, in
  * this class's order); {@link #GEN_AI} (the upstream call's span and GenAI meters, once the request to send is known).
  * The response wrappers below are put in place next, then Spring's {@code Retry} (which repeats the rest on a refused
- * connection), {@link #UPSTREAM_BASE_PATH} and the upstream call itself.
+ * connection), {@link #UPSTREAM_BASE_PATH} and the upstream call itself, whose headers Spring's header filters make from the
+ * request's: the hop-by-hop ones dropped (with {@code Cookie} and {@code Accept-Encoding}, application.yml), then the
+ * route's {@code User-Agent} ({@code UserAgentHeadersFilter}) and the span's {@code traceparent}
+ * ({@code TraceContextHeadersFilter}).
  *
  * <p>Response side, from the upstream to the client: {@link #UPSTREAM_ERROR} (errors in the route's dialect),
  * {@link #ANSWER_READER} (a successful answer read once: a stream cut into events, whose parsed chunks every reader
@@ -40,8 +43,6 @@ public final class FilterOrder {
 	public static final int PATH_BOUNDARY = Ordered.HIGHEST_PRECEDENCE + 10;
 
 	public static final int CONTENT_ENCODING = Ordered.HIGHEST_PRECEDENCE + 20;
-
-	public static final int USER_AGENT = Ordered.HIGHEST_PRECEDENCE + 100;
 
 	public static final int REQUEST_BODY = Ordered.HIGHEST_PRECEDENCE + 200;
 
