@@ -110,7 +110,12 @@ for r in $(seq 1 "$ROUNDS"); do
 		# Warm-up: every workload this variant runs, twice round, so the JIT has compiled all their paths (on 2
 		# shared cores it needs more than a minute of load to settle).
 		if [ $shipped = 1 ]; then warm=(chat thinking chat-stream responses responses-stream agent-turn models); else warm=(chat thinking chat-stream); fi
-		if [ -n "${BUDGET_WORKLOADS:-}" ]; then read -r -a warm <<<"$BUDGET_WORKLOADS"; fi
+		if [ -n "${BUDGET_WORKLOADS:-}" ]; then
+			# the subset asked for, of what this variant can serve (the bare route answers the others 404)
+			can=" ${warm[*]} "
+			warm=()
+			for w in $BUDGET_WORKLOADS; do [[ $can == *" $w "* ]] && warm+=("$w"); done
+		fi
 		for pass in 1 2; do
 			for w in "${warm[@]}"; do
 				path=/v1/chat/completions
