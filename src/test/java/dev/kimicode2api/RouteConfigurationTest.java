@@ -126,7 +126,7 @@ class RouteConfigurationTest {
 	void noConnectRetriesFailsTheStartNamingTheKeyAndVariable() {
 		assertThatThrownBy(() -> start("http://localhost:1", "--UPSTREAM_CONNECT_RETRIES=0").close())
 			.satisfies(failure -> assertThat(messages(failure)).contains(
-					"spring.cloud.gateway.server.webflux.default-filters[2].args.retries '0' must be a whole number of at least 1",
+					"spring.cloud.gateway.server.webflux.default-filters[0].args.retries '0' must be a whole number of at least 1",
 					"UPSTREAM_CONNECT_RETRIES"));
 	}
 
