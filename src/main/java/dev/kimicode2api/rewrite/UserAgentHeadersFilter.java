@@ -32,8 +32,8 @@ public class UserAgentHeadersFilter implements HttpHeadersFilter, Ordered {
 		}
 		HttpHeaders headers = input;
 		if (input == exchange.getRequest().getHeaders()) {
-			// No header filter before this one copied them (the hop-by-hop filter switched off): never write into
-			// the client's request.
+			// No header filter before this one copied them (the hop-by-hop filter's order set after this one's):
+			// never write into the client's request.
 			headers = new HttpHeaders();
 			headers.addAll(input);
 		}
