@@ -161,8 +161,7 @@ class PackagedJarAotIT {
 			gateway.sigterm();
 			assertThat(gateway.awaitExit(Duration.ofSeconds(30))).isEqualTo(SigtermShutdownTest.EXIT_AFTER_SIGTERM);
 			gateway.assertCleanOutput();
-			assertThat(gateway.output().lines().filter(line -> line.contains("kimicode2api.access")).count())
-				.isEqualTo(4); // GET / (readiness), two chats, GET /v1/models
+			assertThat(accessLines(gateway, 4)).isEqualTo(4); // GET / (readiness), two chats, GET /v1/models
 		}
 	}
 
