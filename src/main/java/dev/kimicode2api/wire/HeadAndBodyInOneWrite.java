@@ -1,12 +1,17 @@
 package dev.kimicode2api.wire;
 
+import java.util.concurrent.RejectedExecutionException;
+
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOutboundHandlerAdapter;
 import io.netty.channel.ChannelPromise;
+import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpMessage;
+import io.netty.handler.codec.http.HttpServerCodec;
 import reactor.netty.NettyPipeline;
 import reactor.netty.http.client.HttpClient;
 import reactor.netty.http.server.HttpServer;
@@ -22,7 +27,7 @@ import org.springframework.stereotype.Component;
  * Here the head's write counts as done once it is queued behind the codec, and its flush waits in the event loop's task
  * queue until the start of the body is queued behind it: at most two turns of the queue, by which time a body in hand
  * is written. From the body's first write on, every flush goes out at once, so no event of a stream waits. A head that
- * fails to write closes the connection, which fails its body's write too.
+ * fails to write is reported to the connection's handlers and closes the connection, which fails its body's write too.
  */
 @Component
 public class HeadAndBodyInOneWrite implements NettyServerCustomizer, HttpClientCustomizer {
@@ -39,9 +44,13 @@ public class HeadAndBodyInOneWrite implements NettyServerCustomizer, HttpClientC
 		return client.doOnChannelInit((observer, channel, address) -> install(channel));
 	}
 
-	/** Behind the HTTP/1.1 codec, where whole messages pass; a connection without one (HTTP/2) is left as it is. */
+	/**
+	 * Behind the HTTP/1.1 codec, where whole messages pass. Reactor Netty gives an HTTP/2 or HTTP/3 frame codec the
+	 * same name; those connections are left as they are.
+	 */
 	static void install(Channel channel) {
-		if (channel.pipeline().get(NettyPipeline.HttpCodec) != null && channel.pipeline().get(NAME) == null) {
+		ChannelHandler codec = channel.pipeline().get(NettyPipeline.HttpCodec);
+		if ((codec instanceof HttpServerCodec || codec instanceof HttpClientCodec) && channel.pipeline().get(NAME) == null) {
 			channel.pipeline().addAfter(NettyPipeline.HttpCodec, NAME, new Handler());
 		}
 	}
@@ -52,6 +61,17 @@ public class HeadAndBodyInOneWrite implements NettyServerCustomizer, HttpClientC
 	 * answer is read on another event loop).
 	 */
 	static final class Handler extends ChannelOutboundHandlerAdapter implements Runnable {
+
+		/**
+		 * A head that fails on an open connection: its cause goes to the connection's handlers (Reactor Netty's error
+		 * then names it), and the connection is closed. On a closing one the close already says all.
+		 */
+		private static final ChannelFutureListener FAILED = written -> {
+			if (!written.isSuccess() && written.channel().isActive()) {
+				written.channel().pipeline().fireExceptionCaught(written.cause());
+				written.channel().close();
+			}
+		};
 
 		private ChannelHandlerContext ctx;
 
@@ -71,7 +91,7 @@ public class HeadAndBodyInOneWrite implements NettyServerCustomizer, HttpClientC
 		@Override
 		public void write(ChannelHandlerContext context, Object msg, ChannelPromise promise) {
 			if (msg instanceof HttpMessage && !(msg instanceof HttpContent) && !promise.isVoid()) {
-				context.write(msg).addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
+				context.write(msg).addListener(FAILED);
 				headAlone = true;
 				promise.trySuccess();
 				return;
@@ -88,7 +108,7 @@ public class HeadAndBodyInOneWrite implements NettyServerCustomizer, HttpClientC
 			else if (!flushQueued) {
 				flushQueued = true;
 				waited = false;
-				context.executor().execute(this);
+				later();
 			}
 		}
 
@@ -96,9 +116,23 @@ public class HeadAndBodyInOneWrite implements NettyServerCustomizer, HttpClientC
 		public void run() {
 			if (headAlone && !waited) {
 				waited = true;
-				ctx.executor().execute(this);
+				later();
 				return;
 			}
+			flushNow();
+		}
+
+		/** Queued behind what the event loop has to do; flushed now if the loop no longer takes tasks (shutting down). */
+		private void later() {
+			try {
+				ctx.executor().execute(this);
+			}
+			catch (RejectedExecutionException ex) {
+				flushNow();
+			}
+		}
+
+		private void flushNow() {
 			flushQueued = false;
 			headAlone = false;
 			ctx.flush();

@@ -1,5 +1,7 @@
 package dev.kimicode2api.wire;
 
+import java.io.IOException;
+import java.nio.channels.ClosedChannelException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -15,8 +17,8 @@ import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpResponse;
-import io.netty.handler.codec.http.HttpResponseEncoder;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import org.junit.jupiter.api.AfterEach;
@@ -24,6 +26,7 @@ import org.junit.jupiter.api.Test;
 import reactor.netty.NettyPipeline;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * What reaches the socket, flush by flush, when Reactor Netty writes a message's head and then its body: the head goes
@@ -35,6 +38,9 @@ class HeadAndBodyInOneWriteTest {
 	private final List<String> socketWrites = new ArrayList<>();
 
 	private final EmbeddedChannel channel = new EmbeddedChannel();
+
+	/** When set, the next flushes fail their writes, as a socket the peer has reset. */
+	private boolean socketFails;
 
 	{
 		channel.pipeline().addLast(new ChannelOutboundHandlerAdapter() {
@@ -51,18 +57,32 @@ class HeadAndBodyInOneWriteTest {
 				written.add(promise);
 			}
 
-			/** Like Netty's outbound buffer: a write is done once a flush has sent it. */
+			/** Like Netty's outbound buffer: a write is done once a flush has sent it (or failed, with the socket). */
 			@Override
 			public void flush(ChannelHandlerContext ctx) {
-				if (!pending.isEmpty()) {
-					socketWrites.add(pending.toString());
-					pending.setLength(0);
+				if (socketFails) {
+					written.forEach(promise -> promise.tryFailure(new IOException("Broken pipe")));
 				}
-				written.forEach(ChannelPromise::trySuccess);
+				else {
+					if (!pending.isEmpty()) {
+						socketWrites.add(pending.toString());
+					}
+					written.forEach(ChannelPromise::trySuccess);
+				}
+				pending.setLength(0);
+				written.clear();
+			}
+
+			/** Like Netty's outbound buffer on close: once closed, what was written and not flushed fails and is dropped. */
+			@Override
+			public void close(ChannelHandlerContext ctx, ChannelPromise promise) {
+				ctx.close(promise);
+				written.forEach(write -> write.tryFailure(new ClosedChannelException()));
+				pending.setLength(0);
 				written.clear();
 			}
 		});
-		channel.pipeline().addLast(NettyPipeline.HttpCodec, new HttpResponseEncoder());
+		channel.pipeline().addLast(NettyPipeline.HttpCodec, new HttpServerCodec());
 		HeadAndBodyInOneWrite.install(channel);
 	}
 
@@ -136,23 +156,60 @@ class HeadAndBodyInOneWriteTest {
 	}
 
 	@Test
-	void aHeadThatFailsToWriteClosesTheConnectionSoItsBodyCannotBeSentWithoutIt() {
-		channel.pipeline().addAfter(NettyPipeline.HttpCodec, "failing", new ChannelOutboundHandlerAdapter() {
-			@Override
-			public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
-				promise.setFailure(new IllegalStateException("cannot encode"));
-			}
-		});
-		// Installed again behind the failing handler: it now sees the head first.
-		channel.pipeline().remove(HeadAndBodyInOneWrite.NAME);
-		channel.pipeline().addAfter("failing", HeadAndBodyInOneWrite.NAME, new HeadAndBodyInOneWrite.Handler());
-
-		pipeline().writeAndFlush(head(8), channel.newPromise());
-		channel.runPendingTasks();
+	void aHeadThatFailsToWriteIsReportedAndClosesTheConnectionSoItsBodyCannotBeSentWithoutIt() {
+		ChannelPromise head = channel.newPromise();
+		pipeline().writeAndFlush(head(8), head);
+		assertThat(head.isSuccess()).isTrue(); // the caller has gone on to its body
+		socketFails = true;
+		channel.runPendingTasks(); // the head's own flush, alone
 
 		assertThat(channel.isOpen()).isFalse();
+		assertThatThrownBy(channel::checkException).isInstanceOf(IOException.class).hasMessage("Broken pipe");
 		assertThat(pipeline().writeAndFlush(text("{\"a\":1}\n")).isSuccess()).isFalse();
 		assertThat(socketWrites).isEmpty();
+	}
+
+	@Test
+	void aSecondHeadOnAKeptAliveConnectionGoesWithItsOwnBodyWhileTheFirstFlushIsStillQueued() {
+		pipeline().writeAndFlush(head(8), channel.newPromise());
+		pipeline().write(text("{\"a\":1}\n"));
+		pipeline().writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
+		pipeline().writeAndFlush(head(8), channel.newPromise());
+		pipeline().writeAndFlush(text("{\"b\":2}\n"));
+		pipeline().writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
+		channel.runPendingTasks();
+
+		assertThat(socketWrites).containsExactly("HTTP/1.1 200 OK\r\ncontent-length: 8\r\n\r\n{\"a\":1}\n",
+				"HTTP/1.1 200 OK\r\ncontent-length: 8\r\n\r\n{\"b\":2}\n");
+	}
+
+	@Test
+	void aConnectionClosedBeforeTheHeadsFlushSendsNothingAfterwardsAndRaisesNothing() {
+		pipeline().writeAndFlush(head(8), channel.newPromise());
+		pipeline().close();
+		channel.runPendingTasks(); // the head's flush, on a closed connection
+
+		assertThat(socketWrites).isEmpty();
+		channel.checkException();
+	}
+
+	@Test
+	void aWriteWithoutAPromiseToCompleteIsLeftAsItIs() {
+		pipeline().write(head(8), channel.voidPromise());
+		pipeline().writeAndFlush(text("{\"a\":1}\n"), channel.voidPromise());
+
+		assertThat(socketWrites).containsExactly("HTTP/1.1 200 OK\r\ncontent-length: 8\r\n\r\n{\"a\":1}\n");
+	}
+
+	@Test
+	void notInstalledWhereTheCodecsNameHoldsAnotherProtocolsCodec() {
+		EmbeddedChannel http2 = new EmbeddedChannel();
+		http2.pipeline().addLast(NettyPipeline.HttpCodec, new ChannelOutboundHandlerAdapter());
+		HeadAndBodyInOneWrite.install(http2);
+
+		assertThat(http2.pipeline().get(HeadAndBodyInOneWrite.NAME)).isNull();
+		assertThat(channel.pipeline().get(HeadAndBodyInOneWrite.NAME)).isNotNull();
+		http2.finishAndReleaseAll();
 	}
 
 	/** The pipeline's own operations: EmbeddedChannel's run the task queue after each, which an event loop does not. */
