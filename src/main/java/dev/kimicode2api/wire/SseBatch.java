@@ -3,9 +3,8 @@ package dev.kimicode2api.wire;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
 import java.util.List;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 
 import org.jspecify.annotations.Nullable;
 import org.reactivestreams.Publisher;
@@ -50,8 +49,6 @@ public final class SseBatch implements Publisher<DataBuffer> {
 	/** The upstream's buffer these events were cut from, until someone takes it (never taken twice). */
 	private volatile @Nullable DataBuffer kept;
 
-	private final @Nullable Kept stream;
-
 	public SseBatch(List<SseEvent> events, DataBufferFactory buffers) {
 		this(events, buffers, null, null);
 	}
@@ -60,12 +57,8 @@ public final class SseBatch implements Publisher<DataBuffer> {
 		this.events = events;
 		this.buffers = buffers;
 		this.kept = kept;
-		this.stream = stream;
 		if (kept != null && stream != null) {
-			stream.batches.add(this);
-			if (stream.over) {
-				release(); // cut on the upstream's loop just as the write ended on the client's
-			}
+			stream.add(this);
 		}
 	}
 
@@ -93,16 +86,27 @@ public final class SseBatch implements Publisher<DataBuffer> {
 	/** The upstream buffers a stream's batches still keep: released, once the stream's write is over, if never written. */
 	public static final class Kept {
 
-		private final Set<SseBatch> batches = ConcurrentHashMap.newKeySet();
+		/** In the order cut; those already taken leave from the head (batches are written in order). */
+		private final ArrayDeque<SseBatch> batches = new ArrayDeque<>();
 
-		private volatile boolean over;
+		private boolean over;
+
+		private synchronized void add(SseBatch batch) {
+			if (over) {
+				batch.release(); // cut on the upstream's loop just as the write ended on the client's
+				return;
+			}
+			while (!batches.isEmpty() && batches.peekFirst().kept == null) {
+				batches.pollFirst();
+			}
+			batches.addLast(batch);
+		}
 
 		/** Releases the buffers no one took, and any cut after: call when the write is over, however it ended. */
-		public void releaseUnwritten() {
+		public synchronized void releaseUnwritten() {
 			over = true;
-			for (SseBatch batch : batches) {
-				batch.release();
-			}
+			batches.forEach(SseBatch::release);
+			batches.clear();
 		}
 
 	}
@@ -176,11 +180,7 @@ public final class SseBatch implements Publisher<DataBuffer> {
 	}
 
 	private @Nullable DataBuffer take() {
-		DataBuffer buffer = (DataBuffer) KEPT.getAndSet(this, (DataBuffer) null);
-		if (buffer != null && stream != null) {
-			stream.batches.remove(this);
-		}
-		return buffer;
+		return (DataBuffer) KEPT.getAndSet(this, (DataBuffer) null);
 	}
 
 	/**
