@@ -185,11 +185,12 @@ public final class SseBatch implements Publisher<DataBuffer> {
 
 	/**
 	 * One buffer per subscription: the upstream's own the first time if the batch kept it, else the events' bytes,
-	 * wrapped where they lie side by side in one array.
+	 * wrapped where they lie side by side in one array. A buffer made for a subscription cancelled meanwhile (the
+	 * client left on its own event loop) is discarded by Reactor, and released here: nothing downstream would.
 	 */
 	@Override
 	public void subscribe(Subscriber<? super DataBuffer> subscriber) {
-		Mono.fromSupplier(this::buffer).subscribe(subscriber);
+		Mono.fromSupplier(this::buffer).doOnDiscard(DataBuffer.class, DataBufferUtils::release).subscribe(subscriber);
 	}
 
 	private DataBuffer buffer() {
