@@ -32,10 +32,9 @@ import static org.springframework.cloud.gateway.support.ServerWebExchangeUtils.G
  * The first reader of a model call's answer (a successful JSON or event-stream answer to a POST on a route that serves
  * models), right after the upstream: every other reader gets the answer as this one read it. A stream is cut into its
  * events here, once, and handed on as {@link SseBatch}es (the events of one upstream read, flushed together, never
- * held back, written as the upstream's own buffer when no reader changes them), whose events keep whatever a reader
- * parses of them; a plain answer passes on as it comes, and is read once when it ends
- * ({@link RequestContext#plainAnswer()}). On the way the usage, and for a traced request the model and finish reasons,
- * go into the request's context ({@link AnswerFacts}).
+ * held back), whose events keep whatever a reader parses of them; a plain answer passes on as it comes, and is read
+ * once when it ends ({@link RequestContext#plainAnswer()}). On the way the usage, and for a traced request the model
+ * and finish reasons, go into the request's context ({@link AnswerFacts}).
  */
 @Component
 public class AnswerReaderGlobalFilter implements GlobalFilter, Ordered {
@@ -75,10 +74,8 @@ public class AnswerReaderGlobalFilter implements GlobalFilter, Ordered {
 					return super.writeAndFlushWith(body);
 				}
 				AnswerFacts facts = new AnswerFacts(context);
-				SseBatch.Kept kept = new SseBatch.Kept();
-				return super.writeAndFlushWith(SseBatch.handOn(SseBatch.cut(body, bufferFactory(), kept)
-					.doOnNext(batch -> batch.events().forEach(facts::event))))
-					.doFinally(signal -> kept.releaseUnwritten());
+				return super.writeAndFlushWith(SseBatch.handOn(SseBatch.of(body, bufferFactory())
+					.doOnNext(batch -> batch.events().forEach(facts::event))));
 			}
 
 			private boolean successful() {

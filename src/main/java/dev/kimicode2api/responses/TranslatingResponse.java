@@ -86,14 +86,7 @@ final class TranslatingResponse extends ServerHttpResponseDecorator {
 		ResponseAssembler assembler = new ResponseAssembler(context, true);
 		Stream stream = new Stream(assembler);
 		Flux<Publisher<DataBuffer>> translated = SseBatch.of(body, bufferFactory())
-			.map(batch -> {
-				try {
-					return stream.accept(batch);
-				}
-				finally {
-					batch.release(); // translated, never written: the upstream's buffer it may keep is freed now
-				}
-			})
+			.map(stream::accept)
 			.filter(bytes -> bytes.length > 0)
 			.concatWith(Mono.fromSupplier(stream::end).filter(bytes -> bytes.length > 0))
 			.onErrorResume(error -> {

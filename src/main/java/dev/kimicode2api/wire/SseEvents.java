@@ -1,6 +1,5 @@
 package dev.kimicode2api.wire;
 
-import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -21,26 +20,11 @@ public final class SseEvents {
 
 	/** Takes one buffer (and releases it); returns the events it completed, each with its closing blank line. */
 	public List<SseEvent> accept(DataBuffer buffer) {
-		List<SseEvent> events = read(buffer);
-		DataBufferUtils.release(buffer);
-		return events;
-	}
-
-	/**
-	 * The same for a buffer that stays the caller's, read where it lies: its read position does not move, so it can
-	 * still be written on as it came.
-	 */
-	public List<SseEvent> read(DataBuffer buffer) {
-		int length = buffer.readableByteCount();
-		byte[] chunk = new byte[pending.length + length];
+		byte[] chunk = new byte[pending.length + buffer.readableByteCount()];
 		System.arraycopy(pending, 0, chunk, 0, pending.length);
-		buffer.toByteBuffer(buffer.readPosition(), ByteBuffer.wrap(chunk), pending.length, length);
+		buffer.read(chunk, pending.length, chunk.length - pending.length);
+		DataBufferUtils.release(buffer);
 		return split(chunk);
-	}
-
-	/** Whether the bytes so far ended with a whole event: nothing is carried over. */
-	public boolean atEventEnd() {
-		return pending.length == 0;
 	}
 
 	/** The same for bytes already copied out of a buffer. */
