@@ -55,20 +55,19 @@ for i in $(seq 1 100); do curl -sf "127.0.0.1:$FAKE_PORT/" >/dev/null 2>&1 && br
 sed -e "s/127\.0\.0\.1:18081/127.0.0.1:$FAKE_PORT/" -e "s/127\.0\.0\.1:18082/127.0.0.1:$NGINX_PORT/" \
 	-e "s/access_log access.log;/access_log off;/" "$B/nginx.conf" >"$TMP/nginx.conf"
 
-# CPU ticks (1/100 s) of a process: every thread but the JIT compilers, whose work is warm-up, not per request.
-ticks() { local t=0 f n; for f in /proc/$1/task/*/stat; do n=$(cut -d'(' -f2 "$f" | cut -d')' -f1); case "$n" in *Compiler*) continue;; esac; t=$((t + $(awk -F') ' '{split($2,a," "); print a[12]+a[13]}' "$f" 2>/dev/null || echo 0))); done; echo $t; }
+. "$B/measure.sh"
 declare -A RESULT
 measure() { # variant, workload, lua, path, pid
 	local out t0 t1 reqs
-	t0=$(ticks "$5")
+	t0=$(cpu_ticks "$5")
 	out=$(wrk -t2 -c64 -d"${SECS}s" --latency -s "$B/$3" "http://127.0.0.1:$GW_PORT$4" 2>&1)
-	t1=$(ticks "$5")
+	t1=$(cpu_ticks "$5")
 	reqs=$(awk '/requests in/ {print $1}' <<<"$out")
 	local rps p99 non cpu
 	rps=$(awk '/^Requests\/sec:/ {printf "%.0f", $2}' <<<"$out")
 	p99=$(awk '$1=="99%" {print $2}' <<<"$out")
 	non=$(awk '/Non-2xx/ {print $NF}' <<<"$out")
-	cpu=$(awk -v a="$t0" -v b="$t1" -v n="${reqs:-0}" 'BEGIN { if (n > 0) printf "%.0f", (b - a) * 10000 / n; else print "?" }')
+	cpu=$(per_request $((t1 - t0)) "${reqs:-0}")
 	RESULT[$1,$2]="${RESULT[$1,$2]:-} $cpu"
 	RESULT[$1,$2,rps]="${RESULT[$1,$2,rps]:-} $rps"
 	log "  $1 $2: $rps rps, p99 $p99, cpu ${cpu} µs/req, non-2xx ${non:-0}"
@@ -118,22 +117,15 @@ for r in $(seq 1 "$ROUNDS"); do
 		fi
 		for pass in 1 2; do
 			for w in "${warm[@]}"; do
-				path=/v1/chat/completions
-				case $w in responses*) path=/v1/responses ;; models) path=/v1/models ;; esac
-				lua=$w.lua
-				[ $w = thinking ] && lua=chat-thinking.lua
-				wrk -t2 -c64 -d"$((WARM / 2 / ${#warm[@]} + 1))s" -s "$B/$lua" "http://127.0.0.1:$GW_PORT$path" >/dev/null 2>&1
+				wrk -t2 -c64 -d"$((WARM / 2 / ${#warm[@]} + 1))s" -s "$B/$(workload_lua "$w")" \
+					"http://127.0.0.1:$GW_PORT$(workload_path "$w")" >/dev/null 2>&1
 			done
 		done
 		for w in "${warm[@]}"; do
-			path=/v1/chat/completions
-			case $w in responses*) path=/v1/responses ;; models) path=/v1/models ;; esac
-			lua=$w.lua
-			[ $w = thinking ] && lua=chat-thinking.lua
 			label=$w
 			[ $w = agent-turn ] && label=agent
 			fetched=$(curl -s "127.0.0.1:$FAKE_PORT/stats" | tr -dc '0-9')
-			measure "$name" "$label" "$lua" "$path" "$pid"
+			measure "$name" "$label" "$(workload_lua "$w")" "$(workload_path "$w")" "$pid"
 			if [ $w = models ]; then
 				RESULT[$name,models,fetches]="${RESULT[$name,models,fetches]:-} $(( $(curl -s "127.0.0.1:$FAKE_PORT/stats" | tr -dc '0-9') - fetched ))"
 			fi

@@ -39,10 +39,8 @@ GB=$(start "$PB" "$JB" "$ARGB"); PIDS+=("$GB")
 for p in "$PA" "$PB"; do
 	for i in $(seq 1 900); do curl -sf "127.0.0.1:$p/" >/dev/null 2>&1 && break; sleep 0.1; done
 done
-ticks() { local t=0 f n; for f in /proc/$1/task/*/stat; do n=$(cut -d'(' -f2 "$f" | cut -d')' -f1); case "$n" in *Compiler*) continue;; esac; t=$((t + $(awk -F') ' '{split($2,a," "); print a[12]+a[13]}' "$f" 2>/dev/null || echo 0))); done; echo $t; }
-lua() { case "$1" in thinking) echo chat-thinking.lua ;; *) echo "$1.lua" ;; esac; }
-path() { case "$1" in responses*) echo /v1/responses ;; *) echo /v1/chat/completions ;; esac; }
-load() { wrk -t2 -c64 -d"$3s" -s "$B/$(lua "$2")" "http://127.0.0.1:$1$(path "$2")" 2>&1; }
+. "$B/measure.sh"
+load() { wrk -t2 -c64 -d"$3s" -s "$B/$(workload_lua "$2")" "http://127.0.0.1:$1$(workload_path "$2")" 2>&1; }
 log() { printf '[paired-jars %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 for pass in 1 2; do
 	for w in "${WORKLOADS[@]}"; do load "$PA" "$w" "$WARM" >/dev/null; load "$PB" "$w" "$WARM" >/dev/null; done
@@ -55,13 +53,13 @@ for w in "${WORKLOADS[@]}"; do
 		declare -A W
 		for g in $order; do
 			if [ $g = A ]; then port=$PA pid=$GA; else port=$PB pid=$GB; fi
-			t0=$(ticks "$pid")
+			t0=$(cpu_ticks "$pid")
 			out=$(load "$port" "$w" "$S")
-			t1=$(ticks "$pid")
+			t1=$(cpu_ticks "$pid")
 			n=$(awk '/requests in/ {print $1}' <<<"$out")
 			grep -q Non-2xx <<<"$out" && log "WARNING: $g $w had non-2xx answers"
 			T[$g,$w]=$((${T[$g,$w]:-0} + t1 - t0)) R[$g,$w]=$((${R[$g,$w]:-0} + n))
-			W[$g]=$(awk -v t=$((t1 - t0)) -v n="$n" 'BEGIN { printf "%.0f", t * 10000 / n }')
+			W[$g]=$(per_request $((t1 - t0)) "$n")
 		done
 		log "$w window $i of $N: $NA ${W[A]}, $NB ${W[B]} µs/req"
 		if [ "${W[A]}" -lt "${W[B]}" ]; then WON[A,$w]=$((${WON[A,$w]:-0} + 1)); fi
@@ -69,7 +67,6 @@ for w in "${WORKLOADS[@]}"; do
 		unset W
 	done
 done
-us() { awk -v t="$1" -v n="$2" 'BEGIN { printf "%.0f", t * 10000 / n }'; }
 echo "$(date -u +%Y-%m-%dT%H:%M:%SZ), commit $(git rev-parse --short HEAD 2>/dev/null || echo '?'), $(nproc) cores." \
 	"$NA: $(basename "$JA") $ARGA; $NB: $(basename "$JB") $ARGB. $N alternating windows of $S s per workload after" \
 	"$WARM s of each twice; µs of CPU per request over all windows"
@@ -77,7 +74,7 @@ echo
 echo "| workload | $NA | $NB | $NA ÷ $NB | windows $NA lower | windows $NB lower |"
 echo '|---|---|---|---|---|---|'
 for w in "${WORKLOADS[@]}"; do
-	a=$(us "${T[A,$w]}" "${R[A,$w]}") b=$(us "${T[B,$w]}" "${R[B,$w]}")
+	a=$(per_request "${T[A,$w]}" "${R[A,$w]}") b=$(per_request "${T[B,$w]}" "${R[B,$w]}")
 	echo "| $w | $a | $b | $(awk -v a="$a" -v b="$b" 'BEGIN { printf "%.2f", a / b }')× | ${WON[A,$w]:-0} of $N |" \
 		"${WON[B,$w]:-0} of $N |"
 done
