@@ -3,7 +3,10 @@ package dev.kimicode2api;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
+import org.junit.jupiter.api.RepeatedTest;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
 
@@ -14,6 +17,7 @@ import org.springframework.test.context.DynamicPropertySource;
 import dev.kimicode2api.support.FakeUpstream;
 import dev.kimicode2api.support.FakeUpstream.Received;
 import dev.kimicode2api.support.GatewayTest;
+import dev.kimicode2api.support.RawHttp;
 
 import static dev.kimicode2api.ChatCompletionsTest.JSON;
 import static dev.kimicode2api.ChatCompletionsTest.assertError;
@@ -141,6 +145,24 @@ class YamlOnlyRouteTest extends GatewayTest {
 		assertThat(received.uri()).isEqualTo("/v1/embeddings");
 		assertThat(received.headers().get("User-Agent")).isEqualTo("AcmeGateway/1.0");
 		assertThat(received.bodyText()).isEqualTo(body);
+	}
+
+	/**
+	 * On a route without models none of the gateway's readers cut the stream: Spring Cloud Gateway's own groups reach
+	 * the client's connection. A client that stops reading and leaves must not leave any of them unreleased (the
+	 * class's paranoid leak check; repeated, since what is queued where when it goes varies).
+	 */
+	@RepeatedTest(6)
+	void aStreamOnARouteWithoutModelsLeftByAStalledClientLeavesNoBufferBehind() throws Exception {
+		acme.reset();
+		acme.kimiRules(false);
+		CountDownLatch closed = new CountDownLatch(1);
+		acme.respond(FakeUpstream.fastStream(closed));
+
+		RawHttp.readFirstEventStallAndLeave(port, "/v1/embeddings", "{\"input\":\"x\",\"model\":\"acme-embed\"}",
+				Duration.ofMillis(300));
+
+		assertThat(closed.await(2, TimeUnit.SECONDS)).as("upstream connection closed").isTrue();
 	}
 
 	@Test

@@ -23,6 +23,7 @@ import org.springframework.web.server.ServerWebExchange;
 
 import dev.kimicode2api.FilterOrder;
 import dev.kimicode2api.routing.RouteSettingsRegistry;
+import dev.kimicode2api.wire.DiscardedBuffers;
 import dev.kimicode2api.wire.ErrorDialect;
 import dev.kimicode2api.wire.LogSafe;
 
@@ -32,7 +33,8 @@ import static org.springframework.cloud.gateway.support.ServerWebExchangeUtils.C
  * When an upstream stream breaks after events were sent (reset, idle timeout), the status line is long gone; the
  * client gets a final SSE error event in the route's dialect ({@code data: {"error":{…,"type":"proxy_error"}}},
  * which OpenAI SDKs raise as an API error; Anthropic's {@code event: error}) and a properly ended response, instead
- * of a hung or truncated connection.
+ * of a hung or truncated connection. When the client is the one that leaves, what the stream's write dropped unwritten
+ * is released ({@link DiscardedBuffers}).
  */
 @Component
 public class StreamTerminationGlobalFilter implements GlobalFilter, Ordered {
@@ -59,11 +61,11 @@ public class StreamTerminationGlobalFilter implements GlobalFilter, Ordered {
 			@Override
 			public Mono<Void> writeAndFlushWith(Publisher<? extends Publisher<? extends DataBuffer>> body) {
 				if (!MediaType.TEXT_EVENT_STREAM.isCompatibleWith(getHeaders().getContentType())) {
-					return super.writeAndFlushWith(body);
+					return DiscardedBuffers.releasedOnDiscard(super.writeAndFlushWith(body));
 				}
 				Flux<Publisher<? extends DataBuffer>> events = Flux.from(body).map(p -> p);
 				AtomicBoolean broken = new AtomicBoolean();
-				return super.writeAndFlushWith(events.onErrorResume(error -> {
+				return DiscardedBuffers.releasedOnDiscard(super.writeAndFlushWith(events.onErrorResume(error -> {
 					broken.set(true);
 					String message = error instanceof ReadTimeoutException
 							? "no data from the upstream within kimicode.upstream.idle-timeout"
@@ -72,7 +74,7 @@ public class StreamTerminationGlobalFilter implements GlobalFilter, Ordered {
 							message);
 					byte[] event = dialect.streamError("Upstream stream interrupted: " + message);
 					return Mono.just(Mono.fromSupplier(() -> bufferFactory().wrap(event)));
-				})).doOnSuccess(done -> endIfUpstreamBroke(exchange, broken.get(), ended));
+				}))).doOnSuccess(done -> endIfUpstreamBroke(exchange, broken.get(), ended));
 			}
 		};
 		return Mono.firstWithSignal(chain.filter(exchange.mutate().response(decorated).build()), ended.asMono());

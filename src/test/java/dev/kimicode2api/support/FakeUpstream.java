@@ -238,6 +238,20 @@ public final class FakeUpstream implements AutoCloseable {
 			.then();
 	}
 
+	/**
+	 * Sends 50,000 events of about 2 KB as fast as the connection takes them (100 MB: more than any socket buffer holds),
+	 * and counts {@code closed} down when the connection closes.
+	 */
+	public static Behaviour fastStream(CountDownLatch closed) {
+		String event = "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"" + "x".repeat(2000) + "\"}}]}\n\n";
+		return (request, response) -> {
+			response.withConnection(connection -> connection.onDispose(closed::countDown));
+			return response.header("Content-Type", "text/event-stream")
+				.sendString(Flux.range(0, 50_000).map(i -> event))
+				.then();
+		};
+	}
+
 	/** Closes the connection without any response. */
 	public static Behaviour resetBeforeResponse() {
 		return (request, response) -> {

@@ -9,6 +9,7 @@ import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -81,6 +82,26 @@ public final class RawHttp {
 	/** The connection's answer, line by line as it arrives (head, chunk sizes and events alike). */
 	public static BufferedReader lines(Socket socket) throws IOException {
 		return new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
+	}
+
+	/**
+	 * A client that posts {@code body}, reads up to the first event, then stops reading for {@code stall} (the socket
+	 * fills, and the rest of the stream waits in the gateway) and closes the connection.
+	 */
+	public static void readFirstEventStallAndLeave(int port, String path, String body, Duration stall)
+			throws IOException, InterruptedException {
+		try (Socket socket = postJson(port, path, body.getBytes(StandardCharsets.UTF_8))) {
+			BufferedReader reader = lines(socket);
+			String line;
+			do {
+				line = reader.readLine(); // the head and chunk sizes, up to the first event
+			}
+			while (line != null && !line.startsWith("data: "));
+			if (line == null) {
+				throw new IOException("the stream ended before its first event");
+			}
+			Thread.sleep(stall.toMillis());
+		}
 	}
 
 	/** Whether the gateway refuses new connections within {@code attempts} tries 20 ms apart: it stopped accepting. */

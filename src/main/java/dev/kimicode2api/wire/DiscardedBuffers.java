@@ -1,0 +1,63 @@
+package dev.kimicode2api.wire;
+
+import org.reactivestreams.Publisher;
+import reactor.core.Fuseable;
+import reactor.core.Scannable;
+import reactor.core.publisher.Mono;
+
+import org.springframework.core.io.buffer.DataBuffer;
+import org.springframework.core.io.buffer.DataBufferUtils;
+
+/**
+ * Releases the upstream's buffers that a stream's write drops unwritten when the client leaves. Spring Cloud Gateway
+ * hands a stream to the response as one {@code Flux.just(buffer)} per upstream read; Reactor Netty's
+ * {@code sendGroups}, and any {@code concatMap} on the way, keep up to 32 of them queued while the client is slow. When
+ * the client goes, the queued ones are discarded as publishers, which neither Reactor Netty (it releases the
+ * {@code ByteBuf}s it is given) nor Spring (it releases {@code DataBuffer}s on a single-buffer write only) looks into:
+ * each held a read buffer of the upstream connection, never released (docs/performance.md, "A client that stalls and
+ * leaves").
+ */
+public final class DiscardedBuffers {
+
+	/** How far a discarded publisher is followed to its value: the gateway's groups are a just and two maps. */
+	private static final int MAX_DEPTH = 8;
+
+	private DiscardedBuffers() {
+	}
+
+	/** The write, with whatever it discards released: a buffer, or the buffer a never-subscribed group held. */
+	public static Mono<Void> releasedOnDiscard(Mono<Void> write) {
+		return write.doOnDiscard(Object.class, DiscardedBuffers::release);
+	}
+
+	/**
+	 * A {@link DataBuffer} is released; a publisher is followed through its operators to a scalar source (a
+	 * {@code just}), whose buffer is released, since a discarded group was never subscribed and its buffer never
+	 * reached anyone. Netty's own {@code ByteBuf}s are left alone: Reactor Netty releases those it discards, then passes
+	 * them on to this hook too.
+	 */
+	static void release(Object discarded) {
+		if (discarded instanceof DataBuffer buffer) {
+			DataBufferUtils.release(buffer);
+			return;
+		}
+		Object source = discarded instanceof Publisher<?> ? discarded : null;
+		for (int depth = 0; source != null && depth < MAX_DEPTH; depth++) {
+			if (source instanceof Fuseable.ScalarCallable<?> scalar) {
+				Object value;
+				try {
+					value = scalar.call();
+				}
+				catch (Exception ex) {
+					return; // a failing scalar holds no buffer
+				}
+				if (value instanceof DataBuffer buffer) {
+					DataBufferUtils.release(buffer);
+				}
+				return;
+			}
+			source = source instanceof Scannable operator ? operator.scanUnsafe(Scannable.Attr.PARENT) : null;
+		}
+	}
+
+}
