@@ -5,6 +5,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.concurrent.CountDownLatch;
 
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
@@ -43,6 +44,20 @@ class ErrorsTest extends GatewayTest {
 		assertError(response, 429, "upstream_error");
 		assertThat(response.headers().firstValue("Retry-After")).hasValue("42");
 		assertThat(message(response)).contains("429", "weekly quota used up");
+	}
+
+	/**
+	 * An error answered as an event stream far longer than the gateway reads of an error (64 KB): the client gets the
+	 * error in its dialect, and the rest of the stream, still queued when the read stopped, is released (the class's
+	 * paranoid leak check).
+	 */
+	@Test
+	void aLongErrorStreamIsCutToAnErrorAndLeavesNoBufferBehind() throws Exception {
+		CountDownLatch closed = new CountDownLatch(1);
+		upstream.respond(FakeUpstream.fastStream(500, 5_000, closed));
+		HttpResponse<String> response = postJson("/v1/chat/completions", CHAT);
+		assertError(response, 500, "upstream_error");
+		assertThat(message(response)).contains("500");
 	}
 
 	@Test

@@ -33,7 +33,10 @@ public final class DiscardedBuffers {
 	/**
 	 * A {@link DataBuffer} is released; a publisher is followed through its operators to a scalar source (a
 	 * {@code just}), whose buffer is released, since a discarded group was never subscribed and its buffer never
-	 * reached anyone. Netty's own {@code ByteBuf}s are left alone: Reactor Netty releases those it discards, then passes
+	 * reached anyone. This takes a {@code just} to own its buffer, as every group of a stream's write does (Spring
+	 * Cloud Gateway's, the gateway's own): a constant buffer shared by several publishers, or a group that maps its
+	 * buffer to a retained slice, would be released once too often. No other hook on a stream's write releases a
+	 * {@code DataBuffer} (Spring's are on single-buffer writes); one added inside it would release it a second time. Netty's own {@code ByteBuf}s are left alone: Reactor Netty releases those it discards, then passes
 	 * them on to this hook too.
 	 */
 	static void release(Object discarded) {

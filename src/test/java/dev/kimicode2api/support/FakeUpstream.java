@@ -243,11 +243,17 @@ public final class FakeUpstream implements AutoCloseable {
 	 * and counts {@code closed} down when the connection closes.
 	 */
 	public static Behaviour fastStream(CountDownLatch closed) {
+		return fastStream(200, 50_000, closed);
+	}
+
+	/** {@link #fastStream(CountDownLatch)} with another status and number of events. */
+	public static Behaviour fastStream(int status, int events, CountDownLatch closed) {
 		String event = "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"" + "x".repeat(2000) + "\"}}]}\n\n";
 		return (request, response) -> {
 			response.withConnection(connection -> connection.onDispose(closed::countDown));
-			return response.header("Content-Type", "text/event-stream")
-				.sendString(Flux.range(0, 50_000).map(i -> event))
+			return response.status(status)
+				.header("Content-Type", "text/event-stream")
+				.sendString(Flux.range(0, events).map(i -> event))
 				.then();
 		};
 	}

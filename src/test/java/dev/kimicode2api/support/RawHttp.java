@@ -92,7 +92,8 @@ public final class RawHttp {
 			throws IOException, InterruptedException {
 		try (Socket socket = postJson(port, path, body.getBytes(StandardCharsets.UTF_8))) {
 			BufferedReader reader = lines(socket);
-			String line;
+			String line = reader.readLine();
+			assertThat(line).as("status line").isEqualTo("HTTP/1.1 200 OK");
 			do {
 				line = reader.readLine(); // the head and chunk sizes, up to the first event
 			}

@@ -42,10 +42,14 @@ class DiscardedBuffersTest {
 	@Test
 	void nettysOwnBuffersAreLeftToReactorNetty() {
 		ByteBuf buffer = PooledByteBufAllocator.DEFAULT.directBuffer(16);
-		DiscardedBuffers.release(buffer);
-		DiscardedBuffers.release(Flux.just(buffer));
-		assertThat(buffer.refCnt()).isOne();
-		buffer.release();
+		try {
+			DiscardedBuffers.release(buffer);
+			DiscardedBuffers.release(Flux.just(buffer));
+			assertThat(buffer.refCnt()).isOne();
+		}
+		finally {
+			buffer.release();
+		}
 	}
 
 	@Test
