@@ -31,8 +31,14 @@ public class LogCapture extends AppenderBase<ILoggingEvent> {
 		return List.copyOf(LINES);
 	}
 
-	public static List<String> leaks() {
-		return List.copyOf(LEAKS);
+	/**
+	 * The {@code LEAK:} reports since the last call, which clears them: a report is charged to one class only (the
+	 * first whose check runs after the leaked buffer was collected, which may be a later class than the one that leaked).
+	 */
+	public static synchronized List<String> takeLeaks() {
+		List<String> taken = List.copyOf(LEAKS);
+		LEAKS.removeAll(taken);
+		return taken;
 	}
 
 	/** Waits up to two seconds for {@code count} access lines ({@code kimicode2api.access}) since the last clear. */
