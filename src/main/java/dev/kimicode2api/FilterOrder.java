@@ -34,7 +34,8 @@ import org.springframework.core.Ordered;
  * after it shares; usage and finish reasons noted), {@link #KIMI_REPAIRS} (OpenAI's usage chunk),
  * {@link #REASONING_MEMORY} (remembers reasoning as Kimi sent it), {@link #INLINE_REASONING} (reasoning into
  * {@code <think>}), {@link #RESPONSES_BRIDGE} (chat completions to Responses), {@link #STREAM_TERMINATION} (a final
- * error event on a broken stream; what a stream's write drops when its client leaves, released), {@link #USAGE_METRICS} (counts what the client receives).
+ * error event on a broken stream; what a stream's write drops when its client leaves, released),
+ * {@link #USAGE_METRICS} (counts what the client receives).
  */
 public final class FilterOrder {
 

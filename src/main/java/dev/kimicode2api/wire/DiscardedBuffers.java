@@ -36,8 +36,9 @@ public final class DiscardedBuffers {
 	 * reached anyone. This takes a {@code just} to own its buffer, as every group of a stream's write does (Spring
 	 * Cloud Gateway's, the gateway's own): a constant buffer shared by several publishers, or a group that maps its
 	 * buffer to a retained slice, would be released once too often. No other hook on a stream's write releases a
-	 * {@code DataBuffer} (Spring's are on single-buffer writes); one added inside it would release it a second time. Netty's own {@code ByteBuf}s are left alone: Reactor Netty releases those it discards, then passes
-	 * them on to this hook too.
+	 * {@code DataBuffer} (Spring's are on single-buffer writes); one added inside it would release it a second time.
+	 * Netty's own {@code ByteBuf}s are left alone: they appear only below Spring's write barrier, where Reactor Netty
+	 * releases those it discards before passing them on here.
 	 */
 	static void release(Object discarded) {
 		if (discarded instanceof DataBuffer buffer) {
