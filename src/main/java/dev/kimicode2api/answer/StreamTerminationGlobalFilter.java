@@ -61,9 +61,10 @@ public class StreamTerminationGlobalFilter implements GlobalFilter, Ordered {
 			@Override
 			public Mono<Void> writeAndFlushWith(Publisher<? extends Publisher<? extends DataBuffer>> body) {
 				if (!MediaType.TEXT_EVENT_STREAM.isCompatibleWith(getHeaders().getContentType())) {
-					return DiscardedBuffers.releasedOnDiscard(super.writeAndFlushWith(body));
+					Flux<Publisher<? extends DataBuffer>> groups = DiscardedBuffers.serialisedWithCancel(body);
+					return DiscardedBuffers.releasedOnDiscard(super.writeAndFlushWith(groups));
 				}
-				Flux<Publisher<? extends DataBuffer>> events = Flux.from(body).map(p -> p);
+				Flux<Publisher<? extends DataBuffer>> events = DiscardedBuffers.serialisedWithCancel(body).map(p -> p);
 				AtomicBoolean broken = new AtomicBoolean();
 				return DiscardedBuffers.releasedOnDiscard(super.writeAndFlushWith(events.onErrorResume(error -> {
 					broken.set(true);

@@ -1,9 +1,13 @@
 package dev.kimicode2api.wire;
 
 import org.reactivestreams.Publisher;
+import org.reactivestreams.Subscription;
+import reactor.core.CoreSubscriber;
 import reactor.core.Fuseable;
 import reactor.core.Scannable;
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.util.context.Context;
 
 import org.springframework.core.io.buffer.DataBuffer;
 import org.springframework.core.io.buffer.DataBufferUtils;
@@ -28,6 +32,82 @@ public final class DiscardedBuffers {
 	/** The write, with whatever it discards released: a buffer, or the buffer a never-subscribed group held. */
 	public static Mono<Void> releasedOnDiscard(Mono<Void> write) {
 		return write.doOnDiscard(Object.class, DiscardedBuffers::release);
+	}
+
+	/**
+	 * The groups of a stream on their way to a {@code concatMap} (Reactor Netty's {@code sendGroups}, a reader's cut),
+	 * serialised with its cancel. A group arrives on the upstream connection's event loop and the cancel on the
+	 * client's; Reactor's {@code concatMap} clears its queue when cancelled but leaves a group offered just after in
+	 * it, undiscarded. Here a group either reaches the {@code concatMap} before the cancel does (its queue is cleared
+	 * after) or is released in its place.
+	 */
+	public static <T> Flux<T> serialisedWithCancel(Publisher<? extends T> groups) {
+		return new Flux<T>() {
+			@Override
+			public void subscribe(CoreSubscriber<? super T> actual) {
+				groups.subscribe(new CancelGuard<T>(actual));
+			}
+		};
+	}
+
+	/** See {@link #serialisedWithCancel}: its lock is taken once per group, by one thread at a time but for a cancel. */
+	private static final class CancelGuard<T> implements CoreSubscriber<T>, Subscription {
+
+		private final CoreSubscriber<? super T> actual;
+
+		private Subscription upstream;
+
+		private boolean cancelled; // guarded by this
+
+		CancelGuard(CoreSubscriber<? super T> actual) {
+			this.actual = actual;
+		}
+
+		@Override
+		public void onSubscribe(Subscription subscription) {
+			upstream = subscription;
+			actual.onSubscribe(this);
+		}
+
+		@Override
+		public void onNext(T group) {
+			synchronized (this) {
+				if (!cancelled) {
+					actual.onNext(group);
+					return;
+				}
+			}
+			release(group);
+		}
+
+		@Override
+		public void onError(Throwable error) {
+			actual.onError(error);
+		}
+
+		@Override
+		public void onComplete() {
+			actual.onComplete();
+		}
+
+		@Override
+		public void request(long n) {
+			upstream.request(n);
+		}
+
+		@Override
+		public void cancel() {
+			synchronized (this) {
+				cancelled = true;
+			}
+			upstream.cancel();
+		}
+
+		@Override
+		public Context currentContext() {
+			return actual.currentContext();
+		}
+
 	}
 
 	/**

@@ -38,7 +38,7 @@ public final class SseBatch implements Publisher<DataBuffer> {
 			return handedOn.batches; // cut by the reader below: no operators of its own to add
 		}
 		SseEvents splitter = new SseEvents();
-		return Flux.from(body)
+		return DiscardedBuffers.serialisedWithCancel(body)
 			.concatMap(written -> written instanceof SseBatch batch ? Mono.just(batch)
 					: Flux.from(written).map(buffer -> new SseBatch(splitter.accept(buffer), buffers)))
 			.concatWith(Mono.fromSupplier(() -> new SseBatch(rest(splitter), buffers)))

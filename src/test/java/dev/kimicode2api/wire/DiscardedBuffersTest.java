@@ -1,10 +1,17 @@
 package dev.kimicode2api.wire;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.PooledByteBufAllocator;
 import org.junit.jupiter.api.Test;
+import org.reactivestreams.Publisher;
+import org.reactivestreams.Subscriber;
+import org.reactivestreams.Subscription;
+import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
@@ -74,6 +81,40 @@ class DiscardedBuffersTest {
 			.then();
 		DiscardedBuffers.releasedOnDiscard(write).subscribe().dispose();
 		assertThat(queued.getNativeBuffer().refCnt()).isZero();
+	}
+
+	/**
+	 * The upstream's event loop may still deliver a group when the client's has cancelled: that group never reaches
+	 * the cancelled concatMap's queue (where nothing would release it) and is released instead.
+	 */
+	@Test
+	void aGroupDeliveredAfterTheCancelIsReleasedAndOneBeforeItGoesOn() {
+		NettyDataBuffer before = factory.allocateBuffer(16);
+		NettyDataBuffer after = factory.allocateBuffer(16);
+		AtomicReference<Subscriber<? super Flux<DataBuffer>>> upstream = new AtomicReference<>();
+		Publisher<Flux<DataBuffer>> racing = subscriber -> {
+			upstream.set(subscriber);
+			subscriber.onSubscribe(new Subscription() {
+				@Override
+				public void request(long n) {
+				}
+
+				@Override
+				public void cancel() {
+					// the cancel is on its way to the other event loop, which is delivering meanwhile
+				}
+			});
+		};
+		List<Flux<DataBuffer>> received = new ArrayList<>();
+		Disposable write = DiscardedBuffers.<Flux<DataBuffer>>serialisedWithCancel(racing).subscribe(received::add);
+		upstream.get().onNext(Flux.just(before));
+		write.dispose();
+		upstream.get().onNext(Flux.just(after));
+
+		assertThat(received).hasSize(1);
+		assertThat(after.getNativeBuffer().refCnt()).isZero();
+		assertThat(before.getNativeBuffer().refCnt()).isOne();
+		before.release();
 	}
 
 }
