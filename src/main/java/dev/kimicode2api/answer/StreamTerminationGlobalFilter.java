@@ -60,13 +60,13 @@ public class StreamTerminationGlobalFilter implements GlobalFilter, Ordered {
 
 			@Override
 			public Mono<Void> writeAndFlushWith(Publisher<? extends Publisher<? extends DataBuffer>> body) {
+				// every stream's groups, on every route: what is dropped when the client leaves is released
+				Flux<Publisher<? extends DataBuffer>> groups = DiscardedBuffers.serialisedWithCancel(body);
 				if (!MediaType.TEXT_EVENT_STREAM.isCompatibleWith(getHeaders().getContentType())) {
-					Flux<Publisher<? extends DataBuffer>> groups = DiscardedBuffers.serialisedWithCancel(body);
 					return DiscardedBuffers.releasedOnDiscard(super.writeAndFlushWith(groups));
 				}
-				Flux<Publisher<? extends DataBuffer>> events = DiscardedBuffers.serialisedWithCancel(body).map(p -> p);
 				AtomicBoolean broken = new AtomicBoolean();
-				return DiscardedBuffers.releasedOnDiscard(super.writeAndFlushWith(events.onErrorResume(error -> {
+				return DiscardedBuffers.releasedOnDiscard(super.writeAndFlushWith(groups.onErrorResume(error -> {
 					broken.set(true);
 					String message = error instanceof ReadTimeoutException
 							? "no data from the upstream within kimicode.upstream.idle-timeout"
