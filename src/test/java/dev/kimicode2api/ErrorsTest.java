@@ -53,8 +53,7 @@ class ErrorsTest extends GatewayTest {
 	 */
 	@Test
 	void aLongErrorStreamIsCutToAnErrorAndLeavesNoBufferBehind() throws Exception {
-		CountDownLatch closed = new CountDownLatch(1);
-		upstream.respond(FakeUpstream.fastStream(500, 5_000, closed));
+		upstream.respond(FakeUpstream.fastStream(500, 5_000, new CountDownLatch(1)));
 		HttpResponse<String> response = postJson("/v1/chat/completions", CHAT);
 		assertError(response, 500, "upstream_error");
 		assertThat(message(response)).contains("500");
