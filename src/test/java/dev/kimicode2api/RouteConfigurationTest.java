@@ -12,8 +12,10 @@ import org.junit.jupiter.params.provider.CsvSource;
 import org.yaml.snakeyaml.Yaml;
 import tools.jackson.databind.JsonNode;
 
+import org.springframework.cloud.gateway.handler.FilteringWebHandler;
 import org.springframework.context.ConfigurableApplicationContext;
 
+import dev.kimicode2api.routing.RouteFiltersByIdentity;
 import dev.kimicode2api.support.FakeUpstream;
 import dev.kimicode2api.support.FakeUpstream.Received;
 
@@ -52,6 +54,9 @@ class RouteConfigurationTest {
 			assertThat(received.uri()).isEqualTo("/coding/v1/chat/completions");
 			assertThat(received.headers().get("User-Agent")).isEqualTo("KimiCLI/0.2.0");
 			assertThat(moonshot.requestCount()).isZero();
+			// each route's filters merged once, looked up by the route itself (not by hashing its metadata)
+			assertThat(gateway.getBean(FilteringWebHandler.class)).isInstanceOf(RouteFiltersByIdentity.class)
+				.hasToString("RouteFiltersByIdentity[2 routes' filters merged]");
 
 			JsonNode models = JSON.readTree(http.send(java.net.http.HttpRequest.newBuilder(
 					java.net.URI.create("http://127.0.0.1:" + port + "/v1/models")).build(),
