@@ -25,6 +25,7 @@ import org.springframework.web.server.ServerWebExchange;
 import dev.kimicode2api.FilterOrder;
 import dev.kimicode2api.quota.QuotaMetrics;
 import dev.kimicode2api.routing.RouteSettingsRegistry;
+import dev.kimicode2api.wire.DiscardedBuffers;
 import dev.kimicode2api.wire.ErrorDialect;
 import dev.kimicode2api.wire.Json;
 import dev.kimicode2api.wire.OpenAiError;
@@ -105,7 +106,8 @@ public class UpstreamErrorGlobalFilter implements GlobalFilter, Ordered {
 			if (status == null || !status.isError()) {
 				return super.writeAndFlushWith(body);
 			}
-			return writeWith(Flux.from(body).concatMap(Flux::from));
+			// guarded as every stream's groups are: a group offered as the client leaves is released, not lost
+			return writeWith(DiscardedBuffers.serialisedWithCancel(body).concatMap(Flux::from));
 		}
 
 	}
