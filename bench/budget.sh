@@ -15,6 +15,8 @@
 # Then, on a warm shipped gateway, the latency one request at a time (wrk -t1 -c1) adds over the direct upstream, for
 # the thinking rewrite and the agent turn.
 # Writes bench/results-budget.md. Settings: BUDGET_ROUNDS=3 BUDGET_WARM_SECONDS=120 BUDGET_SECONDS=8
+# (the warm-up is shared by the workloads a variant runs; a stream's code needs about 75 s of its own load before the
+# JIT settles: docs/performance.md, "Session 13". bench/paired-jars.sh warms each workload on its own.)
 # BUDGET_WORKLOADS="chat thinking" (a subset, for a quick A/B), BUDGET_PIN=0 (1: the gateway alone on core 0)
 # BUDGET_LATENCY_SECONDS=8 BUDGET_PORT_BASE=28080; a variant's own ENV and jvm options come after its name.
 set -u
