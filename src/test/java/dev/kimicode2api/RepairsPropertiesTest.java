@@ -29,7 +29,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * The agent repairs on generated agent turns, through the running gateway in front of the fake that refuses what
  * Kimi refuses: every turn is taken (the repairs made it acceptable), and what reached the upstream differs from what
- * the client sent only by the repairs' own changes (a {@code type} added to a schema, a blank {@code content} dropped
+ * the client sent only by the repairs' own changes (a {@code type} added to a schema or moved from beside its
+ * {@code anyOf} into the branches, an empty {@code enum} dropped, a blank {@code content} dropped
  * from a tool-call message, the reasoning filled in, the virtual model's two fields); every message and tool the
  * repairs left alone goes on byte for byte.
  */
@@ -109,7 +110,7 @@ class RepairsPropertiesTest extends GatewayTest {
 	}
 
 	private static String schema(SplittableRandom random, int depth) {
-		int kind = random.nextInt(depth > 2 ? 5 : 10);
+		int kind = random.nextInt(depth > 2 ? 5 : 12);
 		return switch (kind) {
 			case 0 -> "{}";
 			case 1 -> "{\"description\":" + JsonGen.string(random, 6).json() + "}";
@@ -120,6 +121,8 @@ class RepairsPropertiesTest extends GatewayTest {
 			case 6 -> "{\"items\":" + schema(random, depth + 1) + "}";
 			case 7 -> "{\"anyOf\":[" + schema(random, depth + 1) + "," + schema(random, depth + 1) + "]}";
 			case 8 -> "{\"type\":\"array\",\"items\":" + schema(random, depth + 1) + "}";
+			case 9 -> "{\"type\":\"string\",\"anyOf\":[" + schema(random, depth + 1) + "," + schema(random, depth + 1) + "]}";
+			case 10 -> "{\"enum\":[]" + (random.nextBoolean() ? ",\"type\":\"integer\"" : "") + "}";
 			default -> "{\"$ref\":\"#/$defs/x\"}";
 		};
 	}
@@ -237,10 +240,24 @@ class RepairsPropertiesTest extends GatewayTest {
 		}
 	}
 
-	/** A schema may gain a string {@code type} where it had none; everything else as it was. */
+	/**
+	 * A schema may gain a string {@code type} where it had none, lose a {@code type} beside {@code anyOf} (moved into
+	 * the branches) and an empty {@code enum}; everything else as it was.
+	 */
 	private static void assertOnlyTypesAdded(JsonNode before, JsonNode after, String path) {
 		if (before.isObject()) {
 			assertThat(after.isObject()).as(path).isTrue();
+			int removed = 0;
+			for (Iterator<Map.Entry<String, JsonNode>> it = before.properties().iterator(); it.hasNext();) {
+				Map.Entry<String, JsonNode> field = it.next();
+				if (!after.has(field.getKey())) {
+					boolean movedType = field.getKey().equals("type") && before.has("anyOf");
+					boolean emptyEnum = field.getKey().equals("enum") && field.getValue().isArray()
+							&& field.getValue().isEmpty();
+					assertThat(movedType || emptyEnum).as(path + " lost " + field.getKey()).isTrue();
+					removed++;
+				}
+			}
 			for (Iterator<Map.Entry<String, JsonNode>> it = after.properties().iterator(); it.hasNext();) {
 				Map.Entry<String, JsonNode> field = it.next();
 				if (!before.has(field.getKey())) {
@@ -251,7 +268,7 @@ class RepairsPropertiesTest extends GatewayTest {
 					assertOnlyTypesAdded(before.get(field.getKey()), field.getValue(), path + "." + field.getKey());
 				}
 			}
-			assertThat(after.size()).as(path).isGreaterThanOrEqualTo(before.size());
+			assertThat(after.size()).as(path).isGreaterThanOrEqualTo(before.size() - removed);
 		}
 		else if (before.isArray()) {
 			assertThat(after.size()).as(path).isEqualTo(before.size());

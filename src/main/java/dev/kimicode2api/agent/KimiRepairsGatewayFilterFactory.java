@@ -59,6 +59,12 @@ public class KimiRepairsGatewayFilterFactory extends AbstractGatewayFilterFactor
 		/** Fill a missing {@code type} in tool parameter schemas (Kimi: "type is not defined"). */
 		private boolean schemaTypes = true;
 
+		/** Move a {@code type} beside {@code anyOf} into its branches (Kimi: "type should be defined in anyOf items"). */
+		private boolean schemaAnyOfType = true;
+
+		/** Drop an empty {@code enum} from a tool parameter schema (Kimi: "enum array cannot be empty"). */
+		private boolean schemaEmptyEnum = true;
+
 		/** Drop an empty {@code content} from assistant tool-call messages (Kimi: "text content is empty"). */
 		private boolean emptyToolCallContent = true;
 
@@ -98,6 +104,24 @@ public class KimiRepairsGatewayFilterFactory extends AbstractGatewayFilterFactor
 
 		public Config setSchemaTypes(boolean schemaTypes) {
 			this.schemaTypes = schemaTypes;
+			return this;
+		}
+
+		public boolean isSchemaAnyOfType() {
+			return schemaAnyOfType;
+		}
+
+		public Config setSchemaAnyOfType(boolean schemaAnyOfType) {
+			this.schemaAnyOfType = schemaAnyOfType;
+			return this;
+		}
+
+		public boolean isSchemaEmptyEnum() {
+			return schemaEmptyEnum;
+		}
+
+		public Config setSchemaEmptyEnum(boolean schemaEmptyEnum) {
+			this.schemaEmptyEnum = schemaEmptyEnum;
 			return this;
 		}
 
@@ -215,6 +239,12 @@ public class KimiRepairsGatewayFilterFactory extends AbstractGatewayFilterFactor
 			if (schemaTypes) {
 				on.add("schema-types");
 			}
+			if (schemaAnyOfType) {
+				on.add("schema-any-of-type");
+			}
+			if (schemaEmptyEnum) {
+				on.add("schema-empty-enum");
+			}
 			if (emptyToolCallContent) {
 				on.add("empty-tool-call-content");
 			}
@@ -251,8 +281,12 @@ public class KimiRepairsGatewayFilterFactory extends AbstractGatewayFilterFactor
 
 		private final SamplingLock sampling;
 
+		private final SchemaTypes.Switches schemas;
+
 		Filter(Config config) {
 			this.config = config;
+			this.schemas = new SchemaTypes.Switches(config.isSchemaTypes(), config.isSchemaAnyOfType(),
+					config.isSchemaEmptyEnum());
 			this.sampling = SamplingLock.of(config.getThinkingTemperature(), config.getThinkingTopP(),
 					config.getThinkingPresencePenalty(), config.getThinkingFrequencyPenalty());
 		}
@@ -286,16 +320,23 @@ public class KimiRepairsGatewayFilterFactory extends AbstractGatewayFilterFactor
 
 		/** What the chat API's messages and tools carry that Kimi refuses whatever the model. */
 		private void chatMessages(ServerWebExchange exchange, ChatRequest request) {
-			if (config.isSchemaTypes() && request.mentions("tools", "parameters")) {
+			if (schemas.any() && request.mentions("tools", "parameters")) {
 				int filled = 0;
+				int moved = 0;
+				int dropped = 0;
 				for (ChatRequest.Element tool : request.elements("tools")) {
-					int here = SchemaTypes.fill(tool.node().path("function").path("parameters"));
-					if (here > 0) {
+					SchemaTypes.Repaired here = SchemaTypes.repair(tool.node().path("function").path("parameters"),
+							schemas);
+					if (here.any()) {
 						tool.changed();
-						filled += here;
+						filled += here.typesFilled();
+						moved += here.anyOfTypesMoved();
+						dropped += here.emptyEnumsDropped();
 					}
 				}
 				Repairs.count(exchange, metrics, Repairs.SCHEMA_TYPE, filled);
+				Repairs.count(exchange, metrics, Repairs.SCHEMA_ANY_OF_TYPE, moved);
+				Repairs.count(exchange, metrics, Repairs.SCHEMA_EMPTY_ENUM, dropped);
 			}
 			if (config.isEmptyToolCallContent() && request.mentions("messages", "tool_calls")) {
 				int dropped = 0;

@@ -16,6 +16,10 @@ final class Repairs {
 
 	static final String SCHEMA_TYPE = "schema_type";
 
+	static final String SCHEMA_ANY_OF_TYPE = "schema_any_of_type";
+
+	static final String SCHEMA_EMPTY_ENUM = "schema_empty_enum";
+
 	static final String EMPTY_TOOL_CONTENT = "empty_tool_content";
 
 	static final String REASONING_REMEMBERED = "reasoning_remembered";

@@ -6,17 +6,44 @@ import java.util.Map;
 import java.util.Set;
 
 import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
- * Kimi refuses a tool whose parameter schema has a property without {@code type} ("is not a valid moonshot flavored
- * json schema … type is not defined"), which standard JSON Schema allows and MCP servers often send. This fills the
- * missing {@code type} of every property schema, at any depth, as Kimi's own CLI does: from the values of
+ * Tool parameter schemas as Kimi takes them. Kimi refuses ("is not a valid moonshot flavored json schema") three
+ * things standard JSON Schema allows and MCP servers and schema generators send, each repaired here at any depth below
+ * the root (the root is a container and is not touched; every other keyword stays):
+ * <ul>
+ * <li>a property without {@code type} ("type is not defined"): filled as Kimi's own CLI fills it, from the values of
  * {@code enum}/{@code const}, from the structure ({@code properties} → object, {@code items} → array), else
- * {@code string}. A schema built from {@code anyOf}/{@code oneOf}/{@code allOf}/{@code $ref} declares its shape
- * without a type and is left as it is; the root is a container and is not touched; every other keyword stays.
+ * {@code string}; a schema built from {@code anyOf}/{@code oneOf}/{@code allOf}/{@code $ref} declares its shape
+ * without a type and is left as it is;</li>
+ * <li>a {@code type} beside {@code anyOf} ("type should be defined in anyOf items instead of the parent schema"): moved
+ * into each branch that has none (a branch that is a reference or a combination stays as it is);</li>
+ * <li>an empty {@code enum} ("enum array cannot be empty"), which no value could satisfy: dropped.</li>
+ * </ul>
  */
 final class SchemaTypes {
+
+	/** The repairs to make. */
+	record Switches(boolean types, boolean anyOfType, boolean emptyEnum) {
+
+		static final Switches ALL = new Switches(true, true, true);
+
+		boolean any() {
+			return types || anyOfType || emptyEnum;
+		}
+
+	}
+
+	/** What one schema needed, by kind. */
+	record Repaired(int typesFilled, int anyOfTypesMoved, int emptyEnumsDropped) {
+
+		boolean any() {
+			return typesFilled + anyOfTypesMoved + emptyEnumsDropped > 0;
+		}
+
+	}
 
 	private enum Type {
 
@@ -26,58 +53,80 @@ final class SchemaTypes {
 
 	private static final List<String> COMBINATORS = List.of("anyOf", "oneOf", "allOf", "$ref");
 
-	private SchemaTypes() {
+	private final Switches switches;
+
+	private int typesFilled;
+
+	private int anyOfTypesMoved;
+
+	private int emptyEnumsDropped;
+
+	private SchemaTypes(Switches switches) {
+		this.switches = switches;
 	}
 
-	/** Fills the missing types under {@code root}; returns how many it filled. */
-	static int fill(JsonNode root) {
-		return children(root);
+	/** Repairs the schemas under {@code root} in place. */
+	static Repaired repair(JsonNode root, Switches switches) {
+		SchemaTypes pass = new SchemaTypes(switches);
+		pass.children(root);
+		return new Repaired(pass.typesFilled, pass.anyOfTypesMoved, pass.emptyEnumsDropped);
 	}
 
 	/** The property schemas a schema contains: properties, items, additionalProperties, combinator branches, defs. */
-	private static int children(JsonNode schema) {
+	private void children(JsonNode schema) {
 		if (!(schema instanceof ObjectNode node)) {
-			return 0;
+			return;
 		}
-		int filled = 0;
 		for (String container : List.of("properties", "$defs", "definitions", "patternProperties")) {
 			if (node.get(container) instanceof ObjectNode map) {
 				for (Map.Entry<String, JsonNode> property : map.properties()) {
-					filled += property(property.getValue());
+					property(property.getValue());
 				}
 			}
 		}
 		JsonNode items = node.get("items");
 		if (items != null && items.isArray()) {
 			for (JsonNode item : items) {
-				filled += property(item);
+				property(item);
 			}
 		}
 		else if (items != null) {
-			filled += property(items);
+			property(items);
 		}
-		filled += property(node.get("additionalProperties"));
+		property(node.get("additionalProperties"));
 		for (String combinator : List.of("anyOf", "oneOf", "allOf")) {
 			JsonNode branches = node.get(combinator);
 			if (branches != null && branches.isArray()) {
 				for (JsonNode branch : branches) {
-					filled += property(branch);
+					property(branch);
 				}
 			}
 		}
-		return filled;
 	}
 
-	private static int property(JsonNode schema) {
+	private void property(JsonNode schema) {
 		if (!(schema instanceof ObjectNode node)) {
-			return 0;
+			return;
 		}
-		int filled = 0;
-		if (!node.has("type") && COMBINATORS.stream().noneMatch(node::has)) {
+		if (switches.emptyEnum() && node.get("enum") instanceof ArrayNode values && values.isEmpty()) {
+			node.remove("enum");
+			emptyEnumsDropped++;
+		}
+		if (switches.anyOfType() && node.has("type") && node.get("anyOf") instanceof ArrayNode branches) {
+			JsonNode type = node.remove("type");
+			for (JsonNode branch : branches) {
+				if (branch instanceof ObjectNode typeless && !typeless.has("type")
+						&& COMBINATORS.stream().noneMatch(typeless::has)) {
+					typeless.set("type", type.deepCopy());
+				}
+			}
+			anyOfTypesMoved++;
+		}
+		if (switches.types() && !node.has("type") && COMBINATORS.stream().noneMatch(node::has)) {
 			node.put("type", inferred(node));
-			filled++;
+			typesFilled++;
 		}
-		return filled + children(node);
+		children(node);
 	}
 
 	private static String inferred(ObjectNode node) {

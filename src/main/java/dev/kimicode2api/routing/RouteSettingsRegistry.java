@@ -78,7 +78,8 @@ public class RouteSettingsRegistry {
 	private static final Map<String, Map<String, Arg>> OWN_FILTERS = Map.of(
 			"ReasoningMemory", Map.of("placeholder", new Arg(v -> !v.isBlank(),
 					"a non-empty text (Kimi refuses an empty reasoning_content)")),
-			"KimiRepairs", Map.ofEntries(Map.entry("schema-types", BOOLEAN), Map.entry("empty-tool-call-content", BOOLEAN),
+			"KimiRepairs", Map.ofEntries(Map.entry("schema-types", BOOLEAN),
+					Map.entry("schema-any-of-type", BOOLEAN), Map.entry("schema-empty-enum", BOOLEAN), Map.entry("empty-tool-call-content", BOOLEAN),
 					Map.entry("thinking-off-switch", BOOLEAN), Map.entry("developer-role", BOOLEAN),
 					Map.entry("effort", BOOLEAN), Map.entry("sampling", BOOLEAN), Map.entry("thinking-temperature", NUMBER),
 					Map.entry("thinking-top-p", NUMBER), Map.entry("thinking-presence-penalty", NUMBER),

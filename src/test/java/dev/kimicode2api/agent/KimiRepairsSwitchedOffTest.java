@@ -44,6 +44,8 @@ class KimiRepairsSwitchedOffTest extends GatewayTest {
 			"reasoning_effort":"medium"                                       | does not support 'medium' with this model
 			"tool_choice":"required","tools":[{"type":"function","function":{"name":"f","parameters":{"type":"object"}}}] | tool_choice 'required' is incompatible with thinking enabled
 			"messages":[{"role":"developer","content":"be brief"},{"role":"user","content":"hi"}] | role 'developer' is not allowed
+			"tools":[{"type":"function","function":{"name":"f","parameters":{"type":"object","properties":{"d":{"type":"string","anyOf":[{"format":"date"}]}}}}}] | At path 'properties.d': when using anyOf, type should be defined in anyOf items instead of the parent schema
+			"tools":[{"type":"function","function":{"name":"f","parameters":{"type":"object","properties":{"m":{"type":"string","enum":[]}}}}}] | At path 'properties.m': enum array cannot be empty
 			""")
 	void eachAdaptationSwitchedOffLeavesTheRequestAsSent(String field, String refusal) throws Exception {
 		String body = field.startsWith("\"messages\"") ? "{\"model\":\"kimi-for-coding\"," + field + "}"

@@ -81,6 +81,38 @@ class KimiRepairsTest extends GatewayTest {
 		assertThat(LogCapture.accessLines(1)).anyMatch(line -> line.contains("repairs=schema_type:10"));
 	}
 
+	/** A generator's tool: a type beside anyOf (an optional date) and an enum left empty (no choices configured). */
+	static final String GENERATED_TOOL = """
+			{"type":"function","function":{"name":"plan","parameters":{"type":"object","properties":{\
+			"due":{"type":"string","description":"when","anyOf":[{"format":"date"},{"type":"null"}]},\
+			"board":{"type":"string","enum":[]}},"required":["due"]}}}""";
+
+	@Test
+	void aTypeBesideAnyOfAndAnEmptyEnumAreRepairedAndCountedEachAsItsOwnKind() throws Exception {
+		upstream.respond(FakeUpstream.json(200, KimiWire.answer("planned")));
+		String body = "{\"model\":\"kimi-for-coding\",\"messages\":[{\"role\":\"user\",\"content\":\"plan\"}],"
+				+ "\"tools\":[" + GENERATED_TOOL + "]}";
+		double moved = metric("kimicode2api_repairs_total{kind=\"schema_any_of_type\",route=\"kimi-chat\"}");
+		double dropped = metric("kimicode2api_repairs_total{kind=\"schema_empty_enum\",route=\"kimi-chat\"}");
+		LogCapture.clear();
+
+		HttpResponse<String> response = postJson("/v1/chat/completions", body, "Authorization", "Bearer sk-schema");
+
+		// Accepted by the fake, which refuses both as Kimi does (KimiRepairsSwitchedOffTest shows the refusals).
+		assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+		JsonNode parameters = JSON.readTree(upstream.takeRequest().body()).at("/tools/0/function/parameters");
+		assertThat(parameters).isEqualTo(JSON.readTree("""
+				{"type":"object","properties":{\
+				"due":{"description":"when","anyOf":[{"format":"date","type":"string"},{"type":"null"}]},\
+				"board":{"type":"string"}},"required":["due"]}"""));
+		assertThat(metric("kimicode2api_repairs_total{kind=\"schema_any_of_type\",route=\"kimi-chat\"}") - moved)
+			.isEqualTo(1);
+		assertThat(metric("kimicode2api_repairs_total{kind=\"schema_empty_enum\",route=\"kimi-chat\"}") - dropped)
+			.isEqualTo(1);
+		assertThat(LogCapture.accessLines(1))
+			.anyMatch(line -> line.contains("schema_any_of_type:1") && line.contains("schema_empty_enum:1"));
+	}
+
 	@Test
 	void emptyContentOnAssistantToolCallMessagesIsDropped() throws Exception {
 		upstream.respond(FakeUpstream.json(200, KimiWire.answer("done")));

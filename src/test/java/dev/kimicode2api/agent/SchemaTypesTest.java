@@ -20,7 +20,7 @@ class SchemaTypesTest {
 				 "options":{"properties":{"deep":{"enum":[0.5]}}},"list":{"items":{"description":"x"}},
 				 "map":{"additionalProperties":{"enum":["a"]}},"keep":{"type":"integer"}}}""");
 
-		int filled = SchemaTypes.fill(schema);
+		int filled = SchemaTypes.repair(schema, SchemaTypes.Switches.ALL).typesFilled();
 
 		JsonNode properties = schema.get("properties");
 		assertThat(type(properties, "mode")).isEqualTo("string");
@@ -47,7 +47,7 @@ class SchemaTypesTest {
 				{"properties":{"either":{"anyOf":[{"enum":["a"]},{"type":"integer"}]},"ref":{"$ref":"#/$defs/T"},
 				 "all":{"allOf":[{"description":"d"}]}},"$defs":{"T":{"properties":{"x":{}}}}}""");
 
-		int filled = SchemaTypes.fill(schema);
+		int filled = SchemaTypes.repair(schema, SchemaTypes.Switches.ALL).typesFilled();
 
 		assertThat(schema.at("/properties/either").has("type")).isFalse();
 		assertThat(schema.at("/properties/either/anyOf/0/type").asString()).isEqualTo("string");
@@ -64,9 +64,59 @@ class SchemaTypesTest {
 		JsonNode schema = JSON.readTree("{\"type\":\"object\",\"properties\":{\"a\":{\"type\":\"string\"},"
 				+ "\"b\":{\"type\":\"array\",\"items\":[{\"type\":\"integer\"}]}}}");
 		String before = schema.toString();
-		assertThat(SchemaTypes.fill(schema)).isZero();
+		assertThat(SchemaTypes.repair(schema, SchemaTypes.Switches.ALL).any()).isFalse();
 		assertThat(schema.toString()).isEqualTo(before);
-		assertThat(SchemaTypes.fill(JSON.readTree("true"))).isZero();
+		assertThat(SchemaTypes.repair(JSON.readTree("true"), SchemaTypes.Switches.ALL).any()).isFalse();
+	}
+
+	@Test
+	void aTypeBesideAnyOfMovesIntoItsBranchesAndAnEmptyEnumIsDropped() {
+		JsonNode schema = JSON.readTree("""
+				{"type":"object","anyOf":[{"required":["a"]}],"properties":{
+				 "when":{"type":"string","description":"d","anyOf":[{"format":"date"},{"type":"null"},{"$ref":"#/$defs/D"}]},
+				 "mode":{"enum":[],"description":"none yet"},"level":{"type":"integer","enum":[]},
+				 "deep":{"properties":{"x":{"type":["number","null"],"anyOf":[{"minimum":0}]}}}}}""");
+
+		SchemaTypes.Repaired repaired = SchemaTypes.repair(schema, SchemaTypes.Switches.ALL);
+
+		JsonNode when = schema.at("/properties/when");
+		assertThat(when.has("type")).isFalse();
+		assertThat(when.get("description").asString()).isEqualTo("d");
+		assertThat(when.at("/anyOf/0")).isEqualTo(JSON.readTree("{\"format\":\"date\",\"type\":\"string\"}"));
+		assertThat(when.at("/anyOf/1")).isEqualTo(JSON.readTree("{\"type\":\"null\"}")); // its own type stays
+		assertThat(when.at("/anyOf/2")).isEqualTo(JSON.readTree("{\"$ref\":\"#/$defs/D\"}")); // a reference stays
+		assertThat(schema.at("/properties/deep/properties/x/anyOf/0"))
+			.isEqualTo(JSON.readTree("{\"minimum\":0,\"type\":[\"number\",\"null\"]}"));
+		assertThat(schema.at("/properties/mode")).isEqualTo(JSON.readTree("{\"description\":\"none yet\",\"type\":\"string\"}"));
+		assertThat(schema.at("/properties/level")).isEqualTo(JSON.readTree("{\"type\":\"integer\"}"));
+		// The root keeps its type beside anyOf (it is a container, which Kimi does not check); its branch is a
+		// schema like any other and gets the type it lacks.
+		assertThat(schema.get("type").asString()).isEqualTo("object");
+		assertThat(schema.at("/anyOf/0/type").asString()).isEqualTo("object");
+		assertThat(repaired).isEqualTo(new SchemaTypes.Repaired(3, 2, 2)); // mode, deep and the root's branch typed
+	}
+
+	@Test
+	void eachRepairHasItsOwnSwitch() {
+		String text = """
+				{"properties":{"a":{"description":"typeless"},"b":{"type":"string","anyOf":[{"format":"date"}]},
+				 "c":{"type":"string","enum":[]}}}""";
+		JsonNode none = JSON.readTree(text);
+		assertThat(SchemaTypes.repair(none, new SchemaTypes.Switches(false, false, false)).any()).isFalse();
+		assertThat(none).isEqualTo(JSON.readTree(text));
+
+		JsonNode onlyAnyOf = JSON.readTree(text);
+		assertThat(SchemaTypes.repair(onlyAnyOf, new SchemaTypes.Switches(false, true, false)))
+			.isEqualTo(new SchemaTypes.Repaired(0, 1, 0));
+		assertThat(onlyAnyOf.at("/properties/a").has("type")).isFalse();
+		assertThat(onlyAnyOf.at("/properties/b/anyOf/0/type").asString()).isEqualTo("string");
+		assertThat(onlyAnyOf.at("/properties/c/enum").isEmpty()).isTrue();
+
+		JsonNode onlyEnum = JSON.readTree(text);
+		assertThat(SchemaTypes.repair(onlyEnum, new SchemaTypes.Switches(false, false, true)))
+			.isEqualTo(new SchemaTypes.Repaired(0, 0, 1));
+		assertThat(onlyEnum.at("/properties/c")).isEqualTo(JSON.readTree("{\"type\":\"string\"}"));
+		assertThat(onlyEnum.at("/properties/b").has("type")).isTrue();
 	}
 
 	private static String type(JsonNode properties, String name) {

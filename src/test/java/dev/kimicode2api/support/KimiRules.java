@@ -234,6 +234,13 @@ public final class KimiRules {
 		if (schema.path("enum").isArray() && schema.path("enum").isEmpty()) {
 			return "At path '" + path + "': enum array cannot be empty";
 		}
+		JsonNode branches = schema.path("anyOf");
+		for (int i = 0; i < branches.size(); i++) {
+			String found = property(branches.get(i), path + ".anyOf." + i);
+			if (found != null) {
+				return found;
+			}
+		}
 		return schema(schema, path);
 	}
 
