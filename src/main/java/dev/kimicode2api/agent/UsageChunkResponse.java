@@ -31,8 +31,6 @@ import dev.kimicode2api.wire.SseEvent;
  */
 final class UsageChunkResponse extends ServerHttpResponseDecorator {
 
-	private static final byte[] USAGE = "\"usage\"".getBytes(StandardCharsets.US_ASCII);
-
 	private final Runnable added;
 
 	private boolean topLevelSeen;
@@ -63,7 +61,7 @@ final class UsageChunkResponse extends ServerHttpResponseDecorator {
 		List<SseEvent> events = batch.events();
 		for (int i = 0; i < events.size(); i++) {
 			SseEvent event = events.get(i);
-			if (event.mentions(USAGE)) {
+			if (event.mentionsUsage()) {
 				read(event.chunk());
 			}
 			else if (!topLevelSeen && usage != null && event.isDone()) {

@@ -21,8 +21,6 @@ import dev.kimicode2api.wire.Usage;
  */
 final class AnswerFacts {
 
-	private static final byte[] USAGE = "\"usage\"".getBytes(StandardCharsets.US_ASCII);
-
 	private static final byte[] REASON = "_reason\"".getBytes(StandardCharsets.US_ASCII);
 
 	private final RequestContext context;
@@ -41,7 +39,7 @@ final class AnswerFacts {
 
 	/** One event of a stream. */
 	void event(SseEvent event) {
-		if (event.mentions(USAGE) || details && event.namesText(REASON)) {
+		if (event.mentionsUsage() || details && event.namesText(REASON)) {
 			ChatChunk chunk = event.chunk();
 			if (chunk != null) {
 				take(chunk);

@@ -18,6 +18,14 @@ public final class SseEvent {
 
 	private static final byte[] DONE = "[DONE]".getBytes(StandardCharsets.US_ASCII);
 
+	private static final byte[] USAGE = "\"usage\"".getBytes(StandardCharsets.US_ASCII);
+
+	private static final byte NOT_SEARCHED = 0;
+
+	private static final byte FOUND = 1;
+
+	private static final byte ABSENT = 2;
+
 	private static final int UNKNOWN = -2;
 
 	private static final int NONE = -1;
@@ -39,6 +47,9 @@ public final class SseEvent {
 	private @Nullable ChatChunk chunk;
 
 	private boolean read;
+
+	/** Whether it mentions "usage", once searched. */
+	private byte usage = NOT_SEARCHED;
 
 	SseEvent(byte[] bytes, int from, int to) {
 		this.bytes = bytes;
@@ -73,6 +84,17 @@ public final class SseEvent {
 	/** Whether its bytes contain the ASCII text {@code marker}: the test a reader makes before it asks for the chunk. */
 	public boolean mentions(byte[] marker) {
 		return Bytes.contains(bytes, from, to, marker);
+	}
+
+	/**
+	 * Whether its bytes contain {@code "usage"}: every reader of the usage (the answer's facts, OpenAI's usage chunk)
+	 * asks this of every event, and the bytes are searched once.
+	 */
+	public boolean mentionsUsage() {
+		if (usage == NOT_SEARCHED) {
+			usage = mentions(USAGE) ? FOUND : ABSENT;
+		}
+		return usage == FOUND;
 	}
 
 	/**

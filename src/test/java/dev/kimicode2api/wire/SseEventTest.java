@@ -18,6 +18,19 @@ class SseEventTest {
 	}
 
 	@Test
+	void whetherItMentionsUsageIsAnsweredFromItsOwnBytesOnly() {
+		byte[] stream = "data: {\"choices\":[]}\n\ndata: {\"choices\":[],\"usage\":{\"total_tokens\":3}}\n\n"
+			.getBytes(StandardCharsets.US_ASCII);
+		SseEvent first = new SseEvent(stream, 0, 22);
+		SseEvent second = new SseEvent(stream, 22, stream.length);
+		assertThat(first.mentionsUsage()).isFalse(); // the next event's "usage" in the same array is not its own
+		assertThat(second.mentionsUsage()).isTrue();
+		assertThat(second.mentionsUsage()).isTrue(); // asked again, by the next reader
+		assertThat(event("data: {\"note\":\"usage\"}\n\n").mentionsUsage()).isTrue(); // a search, not a parse
+		assertThat(event(": usage\n\n").mentionsUsage()).isFalse();
+	}
+
+	@Test
 	void doneCommentsAndWhatIsNotJsonHaveNoChunk() {
 		assertThat(event("data: [DONE]\n\n").isDone()).isTrue();
 		assertThat(event("data:  [DONE] \r\n\r\n").isDone()).isTrue();
