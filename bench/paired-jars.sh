@@ -7,7 +7,8 @@
 # PAIRED_SECONDS of wrk on A, then on B, PAIRED_WINDOWS times (the idle one costs next to nothing meanwhile), and each
 # figure is the sum of CPU ticks over the sum of requests (every thread but the JIT compilers, as in budget.sh), so a
 # drift weighs on both alike. Per window the two figures are also written out, for the count of windows each won.
-# Workloads (bench/*.lua): thinking chat chat-stream responses responses-stream (default: thinking chat-stream).
+# Workloads (bench/*.lua): thinking chat chat-stream chat-stream-as-sent responses responses-stream (default: thinking
+# chat-stream).
 # Settings: PAIRED_WINDOWS=12 PAIRED_SECONDS=4 PAIRED_WARM_SECONDS=60 (per workload and gateway, twice round)
 # PAIRED_PORT_BASE=28280
 set -u
