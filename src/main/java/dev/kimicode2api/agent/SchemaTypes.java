@@ -19,7 +19,8 @@ import tools.jackson.databind.node.ObjectNode;
  * {@code string}; a schema built from {@code anyOf}/{@code oneOf}/{@code allOf}/{@code $ref} declares its shape
  * without a type and is left as it is;</li>
  * <li>a {@code type} beside {@code anyOf} ("type should be defined in anyOf items instead of the parent schema"): moved
- * into each branch that has none (a branch that is a reference or a combination stays as it is);</li>
+ * into each branch that has none (a branch that is a reference or a combination stays as it is); beside an empty
+ * {@code anyOf}, the {@code anyOf} is dropped instead;</li>
  * <li>an empty {@code enum} ("enum array cannot be empty"), which no value could satisfy: dropped.</li>
  * </ul>
  */
@@ -113,11 +114,16 @@ final class SchemaTypes {
 			emptyEnumsDropped++;
 		}
 		if (switches.anyOfType() && node.has("type") && node.get("anyOf") instanceof ArrayNode branches) {
-			JsonNode type = node.remove("type");
-			for (JsonNode branch : branches) {
-				if (branch instanceof ObjectNode typeless && !typeless.has("type")
-						&& COMBINATORS.stream().noneMatch(typeless::has)) {
-					typeless.set("type", type.deepCopy());
+			if (branches.isEmpty()) {
+				node.remove("anyOf"); // no branch to take the type, and none that a value could match: the type stays
+			}
+			else {
+				JsonNode type = node.remove("type");
+				for (JsonNode branch : branches) {
+					if (branch instanceof ObjectNode typeless && !typeless.has("type")
+							&& COMBINATORS.stream().noneMatch(typeless::has)) {
+						typeless.set("type", type.deepCopy());
+					}
 				}
 			}
 			anyOfTypesMoved++;

@@ -112,6 +112,11 @@ class SchemaTypesTest {
 		assertThat(onlyAnyOf.at("/properties/b/anyOf/0/type").asString()).isEqualTo("string");
 		assertThat(onlyAnyOf.at("/properties/c/enum").isEmpty()).isTrue();
 
+		JsonNode emptyAnyOf = JSON.readTree("{\"properties\":{\"e\":{\"type\":\"string\",\"anyOf\":[]}}}");
+		assertThat(SchemaTypes.repair(emptyAnyOf, new SchemaTypes.Switches(false, true, false)))
+			.isEqualTo(new SchemaTypes.Repaired(0, 1, 0));
+		assertThat(emptyAnyOf.at("/properties/e")).isEqualTo(JSON.readTree("{\"type\":\"string\"}"));
+
 		JsonNode onlyEnum = JSON.readTree(text);
 		assertThat(SchemaTypes.repair(onlyEnum, new SchemaTypes.Switches(false, false, true)))
 			.isEqualTo(new SchemaTypes.Repaired(0, 0, 1));

@@ -227,7 +227,7 @@ public final class KimiRules {
 		if (!schema.has("type") && !combined) {
 			return "At path '" + path + "': type is not defined";
 		}
-		if (schema.has("type") && schema.has("anyOf")) {
+		if (schema.has("type") && schema.path("anyOf").isArray()) {
 			return "At path '" + path + "': when using anyOf, type should be defined in anyOf items instead of the"
 					+ " parent schema";
 		}
