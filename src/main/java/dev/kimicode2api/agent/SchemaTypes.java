@@ -29,8 +29,6 @@ final class SchemaTypes {
 	/** The repairs to make. */
 	record Switches(boolean types, boolean anyOfType, boolean emptyEnum) {
 
-		static final Switches ALL = new Switches(true, true, true);
-
 		boolean any() {
 			return types || anyOfType || emptyEnum;
 		}
@@ -120,19 +118,23 @@ final class SchemaTypes {
 			else {
 				JsonNode type = node.remove("type");
 				for (JsonNode branch : branches) {
-					if (branch instanceof ObjectNode typeless && !typeless.has("type")
-							&& COMBINATORS.stream().noneMatch(typeless::has)) {
+					if (branch instanceof ObjectNode typeless && !typeless.has("type") && !combined(typeless)) {
 						typeless.set("type", type.deepCopy());
 					}
 				}
 			}
 			anyOfTypesMoved++;
 		}
-		if (switches.types() && !node.has("type") && COMBINATORS.stream().noneMatch(node::has)) {
+		if (switches.types() && !node.has("type") && !combined(node)) {
 			node.put("type", inferred(node));
 			typesFilled++;
 		}
 		children(node);
+	}
+
+	/** Built from other schemas ({@code anyOf}, {@code oneOf}, {@code allOf}, {@code $ref}): its shape is theirs. */
+	private static boolean combined(ObjectNode node) {
+		return COMBINATORS.stream().anyMatch(node::has);
 	}
 
 	private static String inferred(ObjectNode node) {

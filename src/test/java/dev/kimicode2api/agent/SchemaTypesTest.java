@@ -11,6 +11,8 @@ class SchemaTypesTest {
 
 	private static final ObjectMapper JSON = new ObjectMapper();
 
+	private static final SchemaTypes.Switches ALL = new SchemaTypes.Switches(true, true, true);
+
 	@Test
 	void eachUntypedPropertyGetsATypeFromItsValuesOrItsShapeElseString() {
 		JsonNode schema = JSON.readTree("""
@@ -20,7 +22,7 @@ class SchemaTypesTest {
 				 "options":{"properties":{"deep":{"enum":[0.5]}}},"list":{"items":{"description":"x"}},
 				 "map":{"additionalProperties":{"enum":["a"]}},"keep":{"type":"integer"}}}""");
 
-		int filled = SchemaTypes.repair(schema, SchemaTypes.Switches.ALL).typesFilled();
+		int filled = SchemaTypes.repair(schema, ALL).typesFilled();
 
 		JsonNode properties = schema.get("properties");
 		assertThat(type(properties, "mode")).isEqualTo("string");
@@ -47,7 +49,7 @@ class SchemaTypesTest {
 				{"properties":{"either":{"anyOf":[{"enum":["a"]},{"type":"integer"}]},"ref":{"$ref":"#/$defs/T"},
 				 "all":{"allOf":[{"description":"d"}]}},"$defs":{"T":{"properties":{"x":{}}}}}""");
 
-		int filled = SchemaTypes.repair(schema, SchemaTypes.Switches.ALL).typesFilled();
+		int filled = SchemaTypes.repair(schema, ALL).typesFilled();
 
 		assertThat(schema.at("/properties/either").has("type")).isFalse();
 		assertThat(schema.at("/properties/either/anyOf/0/type").asString()).isEqualTo("string");
@@ -64,9 +66,9 @@ class SchemaTypesTest {
 		JsonNode schema = JSON.readTree("{\"type\":\"object\",\"properties\":{\"a\":{\"type\":\"string\"},"
 				+ "\"b\":{\"type\":\"array\",\"items\":[{\"type\":\"integer\"}]}}}");
 		String before = schema.toString();
-		assertThat(SchemaTypes.repair(schema, SchemaTypes.Switches.ALL).any()).isFalse();
+		assertThat(SchemaTypes.repair(schema, ALL).any()).isFalse();
 		assertThat(schema.toString()).isEqualTo(before);
-		assertThat(SchemaTypes.repair(JSON.readTree("true"), SchemaTypes.Switches.ALL).any()).isFalse();
+		assertThat(SchemaTypes.repair(JSON.readTree("true"), ALL).any()).isFalse();
 	}
 
 	@Test
@@ -77,7 +79,7 @@ class SchemaTypesTest {
 				 "mode":{"enum":[],"description":"none yet"},"level":{"type":"integer","enum":[]},
 				 "deep":{"properties":{"x":{"type":["number","null"],"anyOf":[{"minimum":0}]}}}}}""");
 
-		SchemaTypes.Repaired repaired = SchemaTypes.repair(schema, SchemaTypes.Switches.ALL);
+		SchemaTypes.Repaired repaired = SchemaTypes.repair(schema, ALL);
 
 		JsonNode when = schema.at("/properties/when");
 		assertThat(when.has("type")).isFalse();
