@@ -1,13 +1,8 @@
 package dev.kimicode2api.errors;
 
-import java.util.concurrent.atomic.AtomicReference;
-
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.buffer.PooledByteBufAllocator;
 import org.junit.jupiter.api.Test;
-import org.reactivestreams.Publisher;
-import org.reactivestreams.Subscriber;
-import org.reactivestreams.Subscription;
 import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 
@@ -21,6 +16,7 @@ import org.springframework.mock.web.server.MockServerWebExchange;
 
 import dev.kimicode2api.quota.QuotaMetrics;
 import dev.kimicode2api.routing.RouteSettingsRegistry;
+import dev.kimicode2api.support.LateUpstream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -35,27 +31,14 @@ class UpstreamErrorGlobalFilterTest {
 				new RouteSettingsRegistry(new GatewayProperties()), new QuotaMetrics(new SimpleMeterRegistry()));
 		MockServerWebExchange exchange = MockServerWebExchange.from(MockServerHttpRequest.post("/v1/chat/completions"));
 		exchange.getResponse().setStatusCode(HttpStatus.INTERNAL_SERVER_ERROR);
-		AtomicReference<Subscriber<? super Flux<DataBuffer>>> upstream = new AtomicReference<>();
-		Publisher<Flux<DataBuffer>> events = subscriber -> {
-			upstream.set(subscriber);
-			subscriber.onSubscribe(new Subscription() {
-				@Override
-				public void request(long n) {
-				}
-
-				@Override
-				public void cancel() {
-					// the cancel is on its way to the upstream's event loop, which is delivering meanwhile
-				}
-			});
-		};
+		LateUpstream<Flux<DataBuffer>> events = new LateUpstream<>();
 		NettyDataBuffer before = factory.allocateBuffer(16);
 		NettyDataBuffer after = factory.allocateBuffer(16);
 
 		Disposable write = filter.filter(exchange, ex -> ex.getResponse().writeAndFlushWith(events)).subscribe();
-		upstream.get().onNext(Flux.just(before));
+		events.deliver(Flux.just(before));
 		write.dispose();
-		upstream.get().onNext(Flux.just(after));
+		events.deliver(Flux.just(after));
 
 		assertThat(before.getNativeBuffer().refCnt()).as("read, then dropped with the unfinished error body").isZero();
 		assertThat(after.getNativeBuffer().refCnt()).as("delivered after the client left").isZero();

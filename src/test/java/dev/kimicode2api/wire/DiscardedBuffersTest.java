@@ -3,14 +3,10 @@ package dev.kimicode2api.wire;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicReference;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.PooledByteBufAllocator;
 import org.junit.jupiter.api.Test;
-import org.reactivestreams.Publisher;
-import org.reactivestreams.Subscriber;
-import org.reactivestreams.Subscription;
 import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -18,6 +14,8 @@ import reactor.core.publisher.Mono;
 import org.springframework.core.io.buffer.DataBuffer;
 import org.springframework.core.io.buffer.NettyDataBuffer;
 import org.springframework.core.io.buffer.NettyDataBufferFactory;
+
+import dev.kimicode2api.support.LateUpstream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -91,25 +89,12 @@ class DiscardedBuffersTest {
 	void aGroupDeliveredAfterTheCancelIsReleasedAndOneBeforeItGoesOn() {
 		NettyDataBuffer before = factory.allocateBuffer(16);
 		NettyDataBuffer after = factory.allocateBuffer(16);
-		AtomicReference<Subscriber<? super Flux<DataBuffer>>> upstream = new AtomicReference<>();
-		Publisher<Flux<DataBuffer>> racing = subscriber -> {
-			upstream.set(subscriber);
-			subscriber.onSubscribe(new Subscription() {
-				@Override
-				public void request(long n) {
-				}
-
-				@Override
-				public void cancel() {
-					// the cancel is on its way to the other event loop, which is delivering meanwhile
-				}
-			});
-		};
+		LateUpstream<Flux<DataBuffer>> racing = new LateUpstream<>();
 		List<Flux<DataBuffer>> received = new ArrayList<>();
 		Disposable write = DiscardedBuffers.<Flux<DataBuffer>>serialisedWithCancel(racing).subscribe(received::add);
-		upstream.get().onNext(Flux.just(before));
+		racing.deliver(Flux.just(before));
 		write.dispose();
-		upstream.get().onNext(Flux.just(after));
+		racing.deliver(Flux.just(after));
 
 		assertThat(received).hasSize(1);
 		assertThat(after.getNativeBuffer().refCnt()).isZero();
